@@ -1,0 +1,142 @@
+"""Self-checking exercises in the style of Kaggle's learntools: `q1.check()`, `q1.hint()`, `q1.solution()`.
+
+A question is a small class. It names the notebook variable it reads (`_var`), gives hints from a
+nudge to a near-answer, a runnable solution (`_solution = CS(...)`), and a `_check(value)` that
+raises `Incorrect("...")` with a message that teaches. A module of questions ends with
+`bind_exercises(globals(), [...])`, which creates `q1`, `q2`, ... for the notebook to import.
+"""
+import html
+import inspect
+import math
+
+__all__ = ["CS", "EqualityProblem", "Feedback", "Incorrect", "Problem", "bind_exercises", "____"]
+
+
+class _Blank:
+    """The starter-code placeholder: `answer = ____` means "not attempted yet"."""
+
+    def __repr__(self):
+        return "____"
+
+
+____ = _Blank()
+
+
+class Incorrect(Exception):
+    """Raised by a check with the message the student sees."""
+
+
+class CS(str):
+    """Code of a solution: shown to the student, and run by the tests through the check."""
+
+
+class Feedback:
+    """What a check, hint or solution says; shows as coloured HTML in a notebook, plain text elsewhere."""
+
+    COLOURS = {"Correct": "#2e7d32", "Incorrect": "#c62828", "Not attempted": "#6d4c41",
+               "Hint": "#1565c0", "Solution": "#6a1b9a"}
+
+    def __init__(self, label, message, code=None):
+        self.label, self.message, self.code = label, message, code
+
+    @property
+    def correct(self):
+        return self.label == "Correct"
+
+    def __repr__(self):
+        text = f"{self.label}: {self.message}" if self.message else f"{self.label}:"
+        return text + (f"\n{self.code}" if self.code else "")
+
+    def _repr_html_(self):
+        colour = self.COLOURS.get(self.label.split()[0], "#333")
+        body = html.escape(self.message)
+        code = f"<pre>{html.escape(self.code)}</pre>" if self.code else ""
+        return f'<div><span style="color:{colour}"><b>{self.label}:</b></span> {body}{code}</div>'
+
+
+def _show(feedback):
+    from IPython.display import display  # prints the repr outside a notebook
+    display(feedback)
+
+
+_MISSING = object()
+
+
+class Problem:
+    """One question. Subclasses set `_var`, `_hints`, `_solution` and write `_check(value)`."""
+
+    _var = None          # the notebook variable the check reads
+    _hints = ()          # from a nudge to a near-answer
+    _solution = CS("")   # runnable code that sets `_var`
+    _setup = CS("")      # what the notebook defined before the question; the tests run it first
+    _typical_mistake = CS("")  # runnable code a student might write; the tests check it fails helpfully
+    _correct_message = "Well done."
+    _not_attempted = "When you have replaced the ____ in the starter code, `check()` will tell you whether it is right."
+
+    def evaluate(self, value):
+        """Feedback for a value, without showing it (tests call this)."""
+        if value is _MISSING or value is None or isinstance(value, _Blank):
+            return Feedback("Not attempted", f"You haven't set `{self._var}` yet. {self._not_attempted}")
+        try:
+            self._check(value)
+        except Incorrect as e:
+            return Feedback("Incorrect", str(e))
+        return Feedback("Correct", self._correct_message)
+
+    def check(self, value=_MISSING):
+        """Check your answer: reads the notebook variable named by the question."""
+        if value is _MISSING:
+            value = inspect.stack()[1].frame.f_globals.get(self._var, _MISSING)
+        _show(self.evaluate(value))
+
+    def hint(self, n=1):
+        """Show hint n (1 is a nudge; the last one is close to the answer)."""
+        if not self._hints:
+            return _show(Feedback("Hint", "There is no hint for this one: re-read the section above."))
+        n = max(1, min(int(n), len(self._hints)))
+        text = self._hints[n - 1]
+        if n < len(self._hints):
+            text += f" (For another hint, call `.hint({n + 1})`)"
+        _show(Feedback("Hint" if len(self._hints) == 1 else f"Hint {n}", text))
+
+    def solution(self):
+        """Show a solution you can run."""
+        _show(Feedback("Solution", "", code=str(self._solution)))
+
+    def _check(self, value):
+        raise NotImplementedError
+
+
+class EqualityProblem(Problem):
+    """A question with one right value (a count, a shape, a width). `_mistakes` maps typical wrong values to advice."""
+
+    _expected = None
+    _rel_tol = 0.0
+    _mistakes = {}
+    _unit = ""
+
+    def _check(self, value):
+        expected = self._expected
+        if isinstance(expected, (int, float)) and not isinstance(expected, bool):
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise Incorrect(f"Expected a number, but `{self._var}` is a {type(value).__name__} ({value!r}).")
+            if math.isclose(value, expected, rel_tol=self._rel_tol, abs_tol=0 if self._rel_tol else 1e-9):
+                return
+        elif value == expected:
+            return
+        advice = self._mistakes.get(value, "Compare your working with the section above, or call `.hint()`.")
+        raise Incorrect(f"`{self._var}` is {_fmt(value)}{self._unit}, which is not right. {advice}")
+
+
+def _fmt(value):
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)
+
+
+def bind_exercises(namespace, problems, start=1):
+    """Create q1, q2, ... in `namespace` from the question classes, in order; `import *` gives them and ____."""
+    names = []
+    for i, cls in enumerate(problems, start):
+        namespace[f"q{i}"] = cls()
+        names.append(f"q{i}")
+    namespace["____"] = ____
+    namespace["__all__"] = names + ["____"]

@@ -1,0 +1,183 @@
+"""ResNet and ResNeXt models built from the blocks in resnext_edu.blocks.
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431, Table 1 (ImageNet) and Sec. 5.3 (CIFAR).
+The ImageNet models follow torchvision's models/resnet.py: same layer names, same parameter
+counts, so `model.load_state_dict(torchvision_weights)` works with strict=True.
+"""
+from torch import nn
+
+from .blocks import BLOCK_FORMS, FORMS, BasicBlock, Bottleneck, divisors  # noqa: F401
+
+# Blocks per stage for each depth (He et al. 2016, Table 1; Xie et al. 2017, Table 1).
+IMAGENET_LAYERS = {
+    18: (BasicBlock, [2, 2, 2, 2]),
+    34: (BasicBlock, [3, 4, 6, 3]),
+    50: (Bottleneck, [3, 4, 6, 3]),
+    101: (Bottleneck, [3, 4, 23, 3]),
+    152: (Bottleneck, [3, 8, 36, 3]),
+}
+RESNEXT_DEPTHS = (29, 50, 101, 152)  # 29 is the paper's CIFAR network: 3 stages of 3 blocks
+
+
+class ResNet(nn.Module):
+    """A stem, stages of residual blocks, global average pooling and a linear classifier.
+
+    block:            the block class, e.g. Bottleneck or ResNeXtBlockC.
+    layers:           number of blocks in each stage, e.g. [3, 4, 6, 3].
+    stage_widths:     output channels of each stage, e.g. (256, 512, 1024, 2048).
+    cardinality:      C, the number of paths (1 for ResNet).
+    bottleneck_width: d, channels per path in the first stage; it doubles in each later stage.
+    cifar_stem:       a 3x3 conv stem without max pooling, for 32x32 images (Sec. 5.3).
+    """
+
+    def __init__(self, block, layers, stage_widths, cardinality=1, bottleneck_width=64,
+                 num_classes=1000, in_channels=3, stem_width=64, cifar_stem=False):
+        super().__init__()
+        for name, value in [("num_classes", num_classes), ("in_channels", in_channels),
+                            ("stem_width", stem_width)]:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+        if len(layers) != len(stage_widths):
+            raise ValueError(f"layers={list(layers)} and stage_widths={list(stage_widths)} "
+                             "must have one entry per stage")
+        if cifar_stem:
+            self.conv1 = nn.Conv2d(in_channels, stem_width, 3, stride=1, padding=1, bias=False)
+        else:
+            self.conv1 = nn.Conv2d(in_channels, stem_width, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(stem_width)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.Identity() if cifar_stem else nn.MaxPool2d(3, stride=2, padding=1)
+
+        width = stem_width
+        for i, (blocks, out_channels) in enumerate(zip(layers, stage_widths)):
+            stride = 1 if i == 0 else 2
+            args = {} if block is BasicBlock else {"cardinality": cardinality,
+                                                   "bottleneck_width": bottleneck_width * 2**i}
+            self.add_module(f"layer{i + 1}", self._make_layer(block, width, out_channels, blocks, stride, args))
+            width = out_channels
+        self.num_stages = len(layers)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)  # any input size pools to 1x1
+        self.fc = nn.Linear(width, num_classes)
+        self._init_weights()
+
+    def _make_layer(self, block, in_channels, out_channels, blocks, stride, args):
+        """One stage: only the first block changes the stride and the width."""
+        layers = [block(in_channels, out_channels, stride=stride, **args)]
+        layers += [block(out_channels, out_channels, **args) for _ in range(1, blocks)]
+        return nn.Sequential(*layers)
+
+    def _init_weights(self):
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.ones_(m.weight)
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        for i in range(self.num_stages):
+            x = getattr(self, f"layer{i + 1}")(x)
+        x = self.avgpool(x).flatten(1)
+        return self.fc(x)
+
+
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} is unknown; use one of {', '.join(map(repr, choices))}")
+
+
+def resnet(depth, num_classes=1000, in_channels=3):
+    """ResNet-18/34/50/101/152 (He et al. 2016, Table 1)."""
+    _check_choice("depth", depth, tuple(IMAGENET_LAYERS))
+    block, layers = IMAGENET_LAYERS[depth]
+    widths = [64 * 2**i * block.expansion for i in range(4)]
+    return ResNet(block, layers, widths, num_classes=num_classes, in_channels=in_channels)
+
+
+def resnext(depth, cardinality, bottleneck_width, num_classes=1000, form="c", *,
+            in_channels=3, stem_width=64, stage_widths=None):
+    """ResNeXt-{depth} (C x d): Xie et al. 2017, Table 1 (50, 101, 152) and Sec. 5.3 (29, CIFAR).
+
+    Stage i has C paths of width d·2^i. C = 1 gives ResNet's bottleneck network.
+    Depth 29 is the CIFAR network: a 3x3 stem and 3 stages of 3 blocks, output widths
+    256, 512, 1024 unless stage_widths says otherwise.
+    """
+    _check_choice("depth", depth, RESNEXT_DEPTHS)
+    _check_choice("form", form, FORMS)
+    for name, value in [("cardinality", cardinality), ("bottleneck_width", bottleneck_width)]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+    if depth == 29:
+        layers, cifar = [3, 3, 3], True
+    else:
+        layers, cifar = IMAGENET_LAYERS[depth][1], False
+    if stage_widths is None:
+        stage_widths = [256 * 2**i for i in range(len(layers))]
+    return ResNet(BLOCK_FORMS[form], layers, stage_widths, cardinality, bottleneck_width,
+                  num_classes, in_channels, stem_width, cifar_stem=cifar)
+
+
+def resnet18(num_classes=1000):
+    return resnet(18, num_classes)
+
+
+def resnet34(num_classes=1000):
+    return resnet(34, num_classes)
+
+
+def resnet50(num_classes=1000):
+    return resnet(50, num_classes)
+
+
+def resnet101(num_classes=1000):
+    return resnet(101, num_classes)
+
+
+def resnet152(num_classes=1000):
+    return resnet(152, num_classes)
+
+
+def resnext50_32x4d(num_classes=1000, form="c"):
+    """ResNeXt-50 (32x4d): the paper's Table 1 model, 25.0M params, 4.2 GFLOPs."""
+    return resnext(50, 32, 4, num_classes, form)
+
+
+def resnext101_32x8d(num_classes=1000, form="c"):
+    return resnext(101, 32, 8, num_classes, form)
+
+
+def resnext101_64x4d(num_classes=1000, form="c"):
+    return resnext(101, 64, 4, num_classes, form)
+
+
+def wide_resnet50_2(num_classes=1000, form="c"):
+    """Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): one path of twice the width, C = 1, d = 128."""
+    return resnext(50, 1, 128, num_classes, form)
+
+
+def resnext29_8x64d(num_classes=10, form="c"):
+    """ResNeXt-29 (8x64d) for CIFAR, 34.4M params (Xie et al. 2017, Table 7)."""
+    return resnext(29, 8, 64, num_classes, form)
+
+
+def resnext29_16x64d(num_classes=10, form="c"):
+    """ResNeXt-29 (16x64d) for CIFAR, 68.1M params (Xie et al. 2017, Table 7)."""
+    return resnext(29, 16, 64, num_classes, form)
+
+
+# Every named model with its nominal input size (C, H, W); the CLI and the widgets read this.
+MODELS = {
+    "resnet18": (resnet18, (3, 224, 224)),
+    "resnet34": (resnet34, (3, 224, 224)),
+    "resnet50": (resnet50, (3, 224, 224)),
+    "resnet101": (resnet101, (3, 224, 224)),
+    "resnet152": (resnet152, (3, 224, 224)),
+    "resnext50_32x4d": (resnext50_32x4d, (3, 224, 224)),
+    "resnext101_32x8d": (resnext101_32x8d, (3, 224, 224)),
+    "resnext101_64x4d": (resnext101_64x4d, (3, 224, 224)),
+    "wide_resnet50_2": (wide_resnet50_2, (3, 224, 224)),
+    "resnext29_8x64d": (resnext29_8x64d, (3, 32, 32)),
+    "resnext29_16x64d": (resnext29_16x64d, (3, 32, 32)),
+}
