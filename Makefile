@@ -1,0 +1,46 @@
+# resnext-edu: `make lab` opens the course, `make test` runs everything. Both set up .venv first.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# PyPI's Linux torch wheel is a CUDA build of several GB; this index has the small CPU build.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_EXTRA   ?=
+
+.PHONY: setup lab test notebooks assets benchmarks clean
+
+setup: $(STAMP)
+
+# Re-runs only when pyproject.toml changes (or the venv is missing).
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "resnext-edu needs Python 3.11, found " + sys.version.split()[0] + ": run make PYTHON=python3.11 ...")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --no-index torch==2.13.0 2>/dev/null || \
+	    $(PY) -m pip install --quiet torch==2.13.0 --extra-index-url $(TORCH_INDEX)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# JupyterLab on this machine only (127.0.0.1), with its token, at the first notebook.
+lab: setup
+	$(PY) -m jupyter lab --ip=127.0.0.1 --ServerApp.root_dir=. \
+	    --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb $(ALLOW_ROOT) $(LAB_EXTRA)
+
+# Unit tests, widget and browser tests, and every notebook under nbval.
+test: setup
+	$(PY) -m pytest --nbval-lax --nbval-current-env tests notebooks
+
+notebooks: setup
+	$(PY) scripts/execute_notebooks.py
+
+assets: setup
+	$(PY) -m resnext_edu.viz.assets
+
+benchmarks: setup
+	$(PY) benchmarks/notebooks.py
+	$(PY) benchmarks/counting_speed.py
+	$(PY) benchmarks/widget_latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,51 @@
+"""Notebook 00: three warm-up questions that show how `check()`, `hint()` and `solution()` work."""
+from .core import CS, EqualityProblem, Incorrect, bind_exercises
+
+
+class Cardinality(EqualityProblem):
+    """The C in ResNeXt-50 (32x4d)."""
+
+    _var = "cardinality"
+    _expected = 32
+    _hints = ("In the name 32x4d, the first number counts paths and the second is the width of each path.",)
+    _solution = CS("cardinality = 32")
+    _typical_mistake = CS("cardinality = 4")
+    _mistakes = {4: "4 is the width of each path, d. The number of paths, C, comes first in the name."}
+    _correct_message = "ResNeXt-50 (32x4d) has C = 32 paths in every block."
+
+
+class BottleneckWidth(EqualityProblem):
+    """The d in ResNeXt-50 (32x4d), in the first stage."""
+
+    _var = "bottleneck_width"
+    _expected = 4
+    _hints = ("d is the number of channels inside one path, in the first stage (conv2).",)
+    _solution = CS("bottleneck_width = 4")
+    _typical_mistake = CS("bottleneck_width = 32")
+    _mistakes = {32: "32 is the number of paths, C. The width of one path comes after the x.",
+                 128: "128 is the width of all paths together, C·d. Each single path is narrower."}
+    _correct_message = "Each path is d = 4 channels wide in the first stage; d doubles in every later stage."
+
+
+class GroupWidth(EqualityProblem):
+    """The group width C·d of the first stage of ResNeXt-50 (32x4d)."""
+
+    _var = "group_width"
+    _hints = ("The group width is the number of channels in the block's 3x3 stage, all paths together.",
+              "Multiply the number of paths by the width of one path.")
+    _solution = CS("group_width = 32 * 4")
+    _typical_mistake = CS("group_width = 32 + 4")
+    _correct_message = "C·d = 128: the 3x3 conv of form (c) has 128 channels, in 32 groups of 4."
+
+    def _check(self, value):
+        if not isinstance(value, int):
+            raise Incorrect(f"Expected a whole number of channels, but `group_width` is {value!r}.")
+        if value == 36:
+            raise Incorrect("You added C and d. The paths sit side by side, so their widths multiply: "
+                            "C paths of d channels each.")
+        if value != 128:
+            raise Incorrect(f"`group_width` is {value}, which is not C·d for 32x4d. "
+                            "C is the number of paths and d the width of one; call `q3.hint()`.")
+
+
+bind_exercises(globals(), [Cardinality, BottleneckWidth, GroupWidth])

@@ -1,0 +1,84 @@
+"""An animation that slides a convolution from dense (groups=1) to depthwise (groups=C_in).
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431, Sec. 3.3: a grouped convolution splits its channels into g
+groups, so each output channel sees C_in/g inputs and the layer keeps 1/g of the weights and
+of the multiply-accumulates (MACs).
+
+Show it in a notebook with `HTML(anim.to_jshtml())` (no ffmpeg needed; mark the cell
+`# NBVAL_IGNORE_OUTPUT`, as the HTML holds a random id), or save a GIF with
+`save_grouping_gif(path)`. The figure is a plain `Figure`, not a pyplot one, so the notebook
+never shows an extra still picture of it below the cell.
+"""
+from pathlib import Path
+
+from matplotlib.animation import FuncAnimation, PillowWriter
+
+from .diagrams import MASK_COLORS, _mask_axes, check_size, mask_title, new_figure, weight_mask
+
+
+def grouping_cost(channels, groups, spatial=(56, 56), kernel_size=3):
+    """(params, MACs) of a k×k Conv2d(channels, channels, groups=g) without bias on an H×W map."""
+    h, w = spatial
+    params = kernel_size * kernel_size * (channels // groups) * channels  # k·k·(C_in/g)·C_out
+    return params, h * w * params  # each weight is used once per output position
+
+
+def grouping_caption(channels, groups, spatial=(56, 56), kernel_size=3):
+    """The text under one frame: what each output sees, and the params and MACs formulas."""
+    h, w = spatial
+    k, per_group = kernel_size, channels // groups
+    params, macs = grouping_cost(channels, groups, spatial, kernel_size)
+    return (f"each output sees {per_group:,} of {channels:,} inputs\n"
+            f"params = {k}·{k}·{per_group:,}·{channels:,} = {params:,}\n"
+            f"MACs = {h}·{w}·{k}·{k}·{per_group:,}·{channels:,} = {macs:,}")
+
+
+def _check(channels, groups_list, spatial, kernel_size):
+    check_size("kernel_size", kernel_size)
+    if len(spatial) != 2:
+        raise ValueError(f"spatial={spatial!r} should be (H, W)")
+    for name, value in zip(("H", "W"), spatial):
+        check_size(f"spatial {name}", value)
+    if not groups_list:
+        raise ValueError(f"groups_list={groups_list!r} should hold at least one groups value")
+    for g in groups_list:
+        weight_mask(channels, channels, g)  # raises ValueError, listing the divisors, if g doesn't fit
+
+
+def animate_grouping(channels=16, groups_list=None, spatial=(56, 56), kernel_size=3):
+    """One frame per groups value: the weight mask and its params/MACs (Xie et al. 2017, Sec. 3.3).
+
+    groups_list defaults to every power of two that divides channels (1, 2, 4, 8, 16 for 16),
+    from dense to depthwise. Returns a FuncAnimation with len(groups_list) frames.
+    """
+    check_size("channels", channels)
+    if groups_list is None:
+        groups_list = [2 ** i for i in range(channels.bit_length()) if channels % 2 ** i == 0]
+    groups_list = list(groups_list)
+    _check(channels, groups_list, spatial, kernel_size)
+
+    fig = new_figure(3.4, 3.9, dpi=80)  # small, so the GIF stays small
+    ax = fig.add_axes((0.17, 0.31, 0.76, 0.61))
+    image = ax.imshow(weight_mask(channels, channels, groups_list[0]).numpy(), cmap=MASK_COLORS,
+                      vmin=0, vmax=1, interpolation="nearest")
+    _mask_axes(ax, channels, channels)
+    title = ax.set_title("", fontsize=9)
+    caption = fig.text(0.04, 0.03, "", ha="left", va="bottom", fontsize=8, family="monospace")
+
+    def draw(i):
+        g = groups_list[i]
+        image.set_data(weight_mask(channels, channels, g).numpy())
+        title.set_text(mask_title(g, channels))
+        caption.set_text(grouping_caption(channels, g, spatial, kernel_size))
+        return image, title, caption
+
+    return FuncAnimation(fig, draw, frames=len(groups_list), interval=1200, repeat=True)
+
+
+def save_grouping_gif(path, channels=16, groups_list=None, spatial=(56, 56), kernel_size=3, fps=1):
+    """Write animate_grouping(...) to a GIF at path with Pillow (no ffmpeg); returns the Path."""
+    path = Path(path)
+    anim = animate_grouping(channels, groups_list, spatial, kernel_size)
+    anim.save(path, writer=PillowWriter(fps=fps))
+    return path

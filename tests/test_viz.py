@@ -1,0 +1,308 @@
+"""Tests for resnext_edu.viz: the pictures show the right numbers, not just that they draw.
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431 (Fig. 1, Fig. 3, Sec. 3.3).
+"""
+import re
+import socket
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from PIL import Image  # noqa: E402
+from torch import nn  # noqa: E402
+
+from resnext_edu import viz  # noqa: E402
+from resnext_edu.viz import assets  # noqa: E402
+
+
+def texts(fig):
+    return [t.get_text() for t in fig.findobj(Text)]
+
+
+# --- block diagrams (Fig. 1 left, Fig. 3) -----------------------------------------------------
+
+@pytest.mark.parametrize("form, expected", [
+    ("resnet", ["256, 1×1, 64", "64, 3×3, 64", "64, 1×1, 256"]),
+    ("a", ["256, 1×1, 4", "4, 3×3, 4", "4, 1×1, 256"]),
+    ("b", ["256, 1×1, 4", "4, 3×3, 4", "128, 1×1, 256"]),
+    ("c", ["256, 1×1, 128", "128, 3×3, 128, grp=32", "128, 1×1, 256"]),
+])
+def test_block_labels_32x4d(form, expected):
+    assert viz.block_labels(form, cardinality=32, bottleneck_width=4, in_channels=256) == expected
+
+
+@pytest.mark.parametrize("C, d", [(1, 64), (2, 40), (4, 24), (8, 14), (32, 4)])  # Table 2
+def test_form_c_labels_follow_table2(C, d):
+    w = C * d  # group width
+    expected = [f"256, 1×1, {w}", f"{w}, 3×3, {w}, grp={C}", f"{w}, 1×1, 256"]
+    assert viz.block_labels("c", C, d, 256) == expected
+
+
+def test_labels_keep_block_width_and_use_the_times_sign():
+    for form in viz.FORMS:
+        labels = viz.block_labels(form, 8, 14, in_channels=512)
+        assert labels[0].startswith("512, ") and labels[-1].endswith(", 512")
+        assert not any(re.search(r"\dx\d", label) for label in labels)
+
+
+def test_draw_block_shows_every_label():
+    for form in viz.FORMS:
+        shown = texts(viz.draw_block(form))
+        for label in viz.block_labels(form):
+            assert label in shown, (form, label)
+        assert "256-d in" in shown and "256-d out" in shown
+
+
+def test_form_a_folds_paths_into_an_ellipsis_at_cardinality_32():
+    shown = texts(viz.draw_block("a", cardinality=32))
+    assert shown.count("…") == 3  # one per row of boxes
+    assert shown.count("256, 1×1, 4") == 3  # paths 1, 2 and C drawn
+    assert "total 32 paths" in shown
+
+
+def test_no_ellipsis_when_every_path_is_drawn():
+    shown = texts(viz.draw_block("a", cardinality=2, bottleneck_width=40))
+    assert "…" not in shown
+    assert shown.count("256, 1×1, 40") == 2
+    assert "total 2 paths" in shown
+
+
+def test_form_b_concatenates_then_one_1x1():
+    shown = texts(viz.draw_block("b", cardinality=32, bottleneck_width=4))
+    assert "concatenate" in shown
+    assert shown.count("128, 1×1, 256") == 1
+    assert shown.count("4, 3×3, 4") == 3
+
+
+def test_form_c_and_resnet_have_one_column():
+    for form in ("resnet", "c"):
+        shown = texts(viz.draw_block(form))
+        assert "…" not in shown and not any(s.startswith("total") for s in shown)
+
+
+def test_every_glyph_is_in_the_font():
+    fig = viz.draw_block_forms()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font" would fail here
+        fig.canvas.draw()
+
+
+def test_draw_block_into_given_axes():
+    fig = viz.diagrams.new_figure(4, 4)
+    ax = fig.add_subplot()
+    assert viz.draw_block("c", ax=ax) is fig
+    assert "128, 3×3, 128, grp=32" in texts(fig)
+
+
+def test_block_diagram_updates_labels_in_place():
+    fig = viz.draw_block("c")
+    diagram = viz.BlockDiagram(fig.axes[0]).update("c", 32, 4)
+    before = list(fig.axes[0].texts)
+    diagram.update("c", cardinality=8, bottleneck_width=14, in_channels=256)
+    fig.canvas.draw()
+    assert list(fig.axes[0].texts) == before  # same Text objects, new strings: no rebuild
+    assert "112, 3×3, 112, grp=8" in texts(fig)
+    assert "128, 3×3, 128, grp=32" not in texts(fig)
+
+
+def test_block_diagram_rebuilds_when_the_layout_changes():
+    fig = viz.draw_block("a", cardinality=32)
+    diagram = viz.BlockDiagram(fig.axes[0]).update("a", 32, 4)
+    diagram.update("a", cardinality=2, bottleneck_width=40)
+    assert "…" not in texts(fig) and "total 2 paths" in texts(fig)
+    diagram.update("c", cardinality=2, bottleneck_width=40)
+    assert "80, 3×3, 80, grp=2" in texts(fig) and "concatenate" not in texts(fig)
+
+
+def test_draw_block_forms_side_by_side():
+    fig = viz.draw_block_forms()
+    assert len(fig.axes) == 4
+    shown = texts(fig)
+    assert "64, 3×3, 64" in shown and "128, 3×3, 128, grp=32" in shown
+
+
+@pytest.mark.parametrize("kwargs, value", [
+    (dict(form="d"), "'d'"),
+    (dict(form="c", cardinality=0), "cardinality=0"),
+    (dict(form="c", bottleneck_width=-1), "bottleneck_width=-1"),
+    (dict(form="a", in_channels=0), "in_channels=0"),
+    (dict(form="b", cardinality=2.5), "cardinality=2.5"),
+])
+def test_bad_block_arguments(kwargs, value):
+    for fn in (viz.draw_block, viz.block_labels):
+        with pytest.raises(ValueError, match=re.escape(value)):
+            fn(**kwargs)
+
+
+def test_unknown_form_lists_the_valid_ones():
+    with pytest.raises(ValueError) as info:
+        viz.draw_block("B")
+    for form in ("'resnet'", "'a'", "'b'", "'c'"):
+        assert form in str(info.value)
+
+
+# --- connectivity (Sec. 3.3) ------------------------------------------------------------------
+
+def mask_from_conv(in_channels, out_channels, groups):
+    """Which inputs reach each output of a real Conv2d(groups=g): push one-hot inputs through it."""
+    conv = nn.Conv2d(in_channels, out_channels, 1, groups=groups, bias=False)
+    nn.init.ones_(conv.weight)
+    one_hot = torch.eye(in_channels).view(in_channels, in_channels, 1, 1)  # sample i lights input i
+    with torch.no_grad():
+        reached = conv(one_hot)[:, :, 0, 0]  # (C_in samples, C_out)
+    return (reached != 0).T  # (C_out, C_in)
+
+
+@pytest.mark.parametrize("in_channels, out_channels, groups", [
+    (16, 16, 1), (16, 16, 2), (16, 16, 4), (16, 16, 16), (16, 32, 4), (12, 6, 3), (128, 128, 32),
+])
+def test_weight_mask_is_block_diagonal(in_channels, out_channels, groups):
+    mask = viz.weight_mask(in_channels, out_channels, groups)
+    assert mask.shape == (out_channels, in_channels) and mask.dtype == torch.bool
+    assert torch.equal(mask, mask_from_conv(in_channels, out_channels, groups))
+    block = torch.ones(out_channels // groups, in_channels // groups)
+    assert torch.equal(mask, torch.block_diag(*[block] * groups).bool())
+    assert int(mask.sum()) == in_channels * out_channels // groups
+
+
+def test_weight_mask_errors_name_the_value_and_the_divisors():
+    message = "groups=3 does not divide in_channels=16; try 1, 2, 4, 8, 16"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        viz.weight_mask(16, 16, 3)
+    with pytest.raises(ValueError, match=re.escape("groups=8 does not divide out_channels=12; try 1, 2, 4")):
+        viz.weight_mask(16, 12, 8)
+    with pytest.raises(ValueError, match="groups=0"):
+        viz.weight_mask(16, 16, 0)
+    with pytest.raises(ValueError, match="groups=3"):
+        viz.draw_connectivity(16, 16, 3)
+
+
+def test_draw_connectivity_shows_the_mask():
+    fig = viz.draw_connectivity(16, 16, 4)
+    ax = fig.axes[0]
+    assert ax.get_title() == "groups=4: 1/4 of the weights"
+    assert ax.get_xlabel() == "input channel" and ax.get_ylabel() == "output channel"
+    assert np.array_equal(np.asarray(ax.images[0].get_array()), viz.weight_mask(16, 16, 4).numpy())
+    assert viz.draw_connectivity(16, 16, 1).axes[0].get_title() == "groups=1: all of the weights"
+    assert "depthwise" in viz.draw_connectivity(16, 16, 16).axes[0].get_title()
+
+
+# --- the grouping animation -------------------------------------------------------------------
+
+def test_grouping_cost_by_hand():
+    assert viz.grouping_cost(16, 1) == (3 * 3 * 16 * 16, 56 * 56 * 3 * 3 * 16 * 16)
+    assert viz.grouping_cost(16, 4) == (576, 1_806_336)
+    assert viz.grouping_cost(16, 16) == (144, 451_584)
+
+
+def test_caption_uses_thousands_separators():
+    caption = viz.grouping_caption(16, 4)
+    assert "params = 3·3·4·16 = 576" in caption
+    assert "MACs = 56·56·3·3·4·16 = 1,806,336" in caption
+    assert "= 589,824" in viz.grouping_caption(256, 1)
+
+
+def test_animation_has_one_frame_per_groups_value():
+    anim = viz.animate_grouping()
+    # private attributes: matplotlib has no public getter for an animation's figure or function
+    fig, draw = anim._fig, anim._func
+    groups_list = [1, 2, 4, 8, 16]
+    assert anim._save_count == len(groups_list)
+    for i, g in enumerate(groups_list):
+        draw(i)
+        image = fig.axes[0].images[0]
+        assert np.array_equal(np.asarray(image.get_array()), viz.weight_mask(16, 16, g).numpy())
+        assert viz.grouping_caption(16, g) in texts(fig)
+        assert fig.axes[0].get_title().startswith(f"groups={g}:")
+    anim._draw_was_started = True  # drawn by hand above: silence "deleted without rendering"
+
+
+def test_animation_plays_as_jshtml_without_ffmpeg():
+    html = viz.animate_grouping(groups_list=[1, 4]).to_jshtml()
+    assert "frames = new Array(2)" in html
+    assert html.count("data:image/png") == 2
+
+
+def test_animation_rejects_groups_that_do_not_divide():
+    with pytest.raises(ValueError, match=re.escape("groups=3 does not divide in_channels=16")):
+        viz.animate_grouping(groups_list=[1, 3])
+    with pytest.raises(ValueError, match="kernel_size=0"):
+        viz.animate_grouping(kernel_size=0)
+
+
+def test_gif_has_a_frame_per_groups_value(tmp_path):
+    path = viz.save_grouping_gif(tmp_path / "grouping.gif")
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 5
+    assert path.stat().st_size < 300_000
+
+
+# --- feature maps per group -------------------------------------------------------------------
+
+def test_sample_image_loads_without_network(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise OSError("network disabled in this test")
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    x = viz.sample_image()
+    assert x.shape == (1, 3, 112, 112) and x.dtype == torch.float32
+    rgb = x[0] * viz.features.STD[:, None, None] + viz.features.MEAN[:, None, None]
+    assert rgb.min() >= -1e-5 and rgb.max() <= 1 + 1e-5 and rgb.std() > 0.1  # a real photo
+    assert torch.equal(x, viz.sample_image())
+    assert viz.sample_image(size=64).shape == (1, 3, 64, 64)
+
+
+def test_group_features_rows_are_the_conv_outputs():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(3, 12, 5, padding=2, groups=3, bias=False)
+    fig = viz.show_group_features(conv, groups_to_show=[0, 2], channels_per_group=3)
+    images = [ax.images[0] for ax in fig.axes]
+    assert len(images) == 2 * 3
+    with torch.no_grad():
+        expected = conv(viz.sample_image())[0]
+    for image, channel in zip(images, [0, 1, 2, 8, 9, 10]):  # group 2 owns outputs 8..11
+        assert np.allclose(np.asarray(image.get_array()), expected[channel].numpy())
+    assert "group 2\ninput 2" in [ax.get_ylabel() for ax in fig.axes]
+
+
+def test_group_features_of_a_block_hooks_its_grouped_conv():
+    blocks = pytest.importorskip("resnext_edu.blocks")
+    torch.manual_seed(0)
+    block = blocks.ResNeXtBlockC(64, 64, cardinality=8, bottleneck_width=4)
+    out, groups = viz.group_features(block, viz.sample_image(32))
+    assert groups == 8 and out.shape == (1, 32, 32, 32)
+    assert block.training  # put back in train mode afterwards
+    fig = viz.show_group_features(block, viz.sample_image(32))
+    assert len(fig.axes) == 4 * 4
+
+
+def test_group_features_errors():
+    conv = nn.Conv2d(4, 8, 3, groups=2)
+    with pytest.raises(ValueError, match="group 5"):
+        viz.show_group_features(conv, groups_to_show=[5])
+    with pytest.raises(ValueError, match="channels_per_group=0"):
+        viz.show_group_features(conv, channels_per_group=0)
+    with pytest.raises(ValueError, match="no grouped convolution"):
+        viz.show_group_features(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU()))
+
+
+# --- make assets ------------------------------------------------------------------------------
+
+def test_assets_main_writes_every_asset(tmp_path):
+    paths = assets.main(tmp_path)
+    names = {p.name for p in paths}
+    assert {"grouping.gif", "block_forms.png", "connectivity.png"} <= names
+    assert sum(p.stat().st_size for p in paths) < 1_000_000
+    with Image.open(tmp_path / "grouping.gif") as gif:
+        assert gif.n_frames == 5
+    with Image.open(tmp_path / "block_forms.png") as png:
+        assert png.width > 2 * png.height  # four diagrams side by side
+    first = (tmp_path / "block_forms.png").read_bytes()
+    viz.draw_block_forms().savefig(tmp_path / "again.png", **assets.PNG)
+    assert (tmp_path / "again.png").read_bytes() == first  # deterministic
