@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # PyPI's Linux torch wheel is a CUDA build of several GB; this index has the small CPU build.
+# A torch wheel already on this machine (pip's find-links) is used first, offline. torch's own
+# dependencies come with the package install below.
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_EXTRA   ?=
@@ -17,8 +19,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "resnext-edu needs Python 3.11, found " + sys.version.split()[0] + ": run make PYTHON=python3.11 ...")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --no-index torch==2.13.0 2>/dev/null || \
-	    $(PY) -m pip install --quiet torch==2.13.0 --extra-index-url $(TORCH_INDEX)
+	$(PY) -m pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null || \
+	    $(PY) -m pip install --quiet --no-deps torch==2.13.0 --extra-index-url $(TORCH_INDEX)
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
