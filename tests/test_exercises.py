@@ -12,11 +12,11 @@ PREAMBLE = "import torch\nfrom torch import nn\nfrom resnext_edu import blocks, 
 
 
 def _problems():
+    params = []
     for name in MODULES:
         module = importlib.import_module(f"resnext_edu.exercises.{name}")
-        for qname in module.__all__:
-            if qname.startswith("q"):
-                yield pytest.param(getattr(module, qname), id=f"{name}.{qname}")
+        params += [pytest.param(getattr(module, q), id=f"{name}.{q}") for q in module.__all__ if q.startswith("q")]
+    return params
 
 
 def _run(problem, code):
@@ -28,7 +28,7 @@ def _run(problem, code):
 
 
 def test_there_are_exercises():
-    assert len(list(_problems())) >= 3 * len(MODULES) > 0
+    assert len(_problems()) >= 3 * len(MODULES) > 0
 
 
 @pytest.mark.parametrize("problem", _problems())

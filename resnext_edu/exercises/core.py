@@ -48,7 +48,7 @@ class Feedback:
         return text + (f"\n{self.code}" if self.code else "")
 
     def _repr_html_(self):
-        colour = self.COLOURS.get(self.label.split()[0], "#333")
+        colour = self.COLOURS.get(self.label, self.COLOURS.get(self.label.split()[0], "#333"))
         body = html.escape(self.message)
         code = f"<pre>{html.escape(self.code)}</pre>" if self.code else ""
         return f'<div><span style="color:{colour}"><b>{self.label}:</b></span> {body}{code}</div>'

@@ -1,0 +1,600 @@
+"""Counting parameters and multiply-accumulates (MACs), the paper's measures of complexity.
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431. Tables 1 and 2 compare models "of (nearly) the same
+complexity": the same number of parameters and of FLOPs.
+
+What counts what (at 224x224, batch 1):
+- The paper's "FLOPs" are multiply-accumulates (MACs) of the conv and fc layers. So are ours:
+  `count_macs` counts one MAC per weight of a conv per output position, and one per weight of
+  a linear layer per row. BatchNorm, ReLU, pooling and the residual additions count nothing,
+  as in the paper: they are cheap next to the convolutions.
+- `torch.utils.flop_counter.FlopCounterMode` counts 2 FLOPs per MAC (a multiply and an add)
+  and ignores biases. Its forward count of grouped convolutions is right; its backward count
+  overstates the weight gradient of a grouped conv by a factor of `groups` (it uses all input
+  channels instead of C_in/groups).
+- torchinfo 1.8.0's "Mult-Adds" sums, over leaf modules, the module's parameter count times:
+  the batch size and the output's spatial positions for a module whose class name contains
+  "Conv" (so a conv bias adds one per output value), and the batch size alone for any other
+  module with parameters. A Linear layer therefore adds its bias (out_features per row), and
+  a BatchNorm2d adds its 2·C weights and biases once per image, not per position. For our
+  models (convs without bias): Mult-Adds = MACs + fc.out_features + BatchNorm parameters.
+
+count_macs learns each layer's output size from one forward pass, run on the meta device
+(shapes, no data) so it costs no arithmetic and no memory. resnext_complexity gives the same
+numbers from formulas alone, fast enough for a slider.
+"""
+import math
+import operator
+import re
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+
+# ---------------------------------------------------------------------------------------------
+# Checking arguments: a clear message here beats a shape error deep inside torch.
+
+
+def _check_module(module, caller):
+    """Raise TypeError unless module is an nn.Module instance, with a hint for common slips."""
+    if isinstance(module, nn.Module):
+        return
+    if isinstance(module, type) and issubclass(module, nn.Module):
+        hint = f"; did you forget the parentheses, {module.__name__}(...)?"
+        raise TypeError(f"{caller} expects an nn.Module instance, got {module!r}{hint}")
+    if callable(module) and hasattr(module, "__name__"):
+        hint = f"; did you forget the parentheses, {module.__name__}()?"
+        raise TypeError(f"{caller} expects an nn.Module instance, got the function "
+                        f"{module.__name__}{hint}")
+    if isinstance(module, str):
+        from .models import MODELS
+        hint = f"; build the model first, models.{module}()" if module in MODELS else ""
+        raise TypeError(f"{caller} expects an nn.Module instance, got the string {module!r}{hint}")
+    raise TypeError(f"{caller} expects an nn.Module instance, got {module!r} ({type(module).__name__})")
+
+
+def _check_input_size(input_size):
+    """Return input_size as a tuple (C, H, W) of ints, or raise ValueError naming it."""
+    message = f"input_size should be (channels, height, width), got {input_size!r}"
+    try:
+        size = tuple(input_size)
+        whole = all(not isinstance(s, bool) and operator.index(s) >= 1 for s in size)
+    except TypeError:
+        whole = False
+    if whole and len(size) == 4:
+        message += "; leave out the batch dimension"
+    if not whole or len(size) != 3:
+        raise ValueError(message)
+    return tuple(operator.index(s) for s in size)
+
+
+def _check_whole(name, value):
+    """Raise ValueError unless value is a whole number of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters and MACs of a built module.
+
+
+def count_params(module, trainable_only=False):
+    """Number of parameters (each shared tensor once), as a plain int; nanoGPT's get_num_params."""
+    _check_module(module, "count_params")
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+
+
+def conv_macs(conv, output_shape):
+    """H_out·W_out·k_h·k_w·(C_in/groups)·C_out: one MAC per weight per output position.
+
+    The C_in/groups is why a grouped conv with C groups costs C times less (Sec. 3.3).
+    output_shape is the conv's output (N, C_out, H_out, W_out); N counts too.
+    """
+    n, c_out, *spatial = output_shape
+    in_per_group = conv.in_channels // conv.groups
+    return n * math.prod(spatial) * math.prod(conv.kernel_size) * in_per_group * c_out
+
+
+def linear_macs(linear, output_shape):
+    """rows·in_features·out_features: one MAC per weight per row (bias adds not counted)."""
+    rows = math.prod(output_shape) // linear.out_features
+    return rows * linear.in_features * linear.out_features
+
+
+def layer_macs(layer, output_shape):
+    """MACs of one call of a conv or linear layer; 0 for every other layer (BN, ReLU, pools)."""
+    if isinstance(layer, _CONVS):
+        return conv_macs(layer, output_shape)
+    if isinstance(layer, nn.Linear):
+        return linear_macs(layer, output_shape)
+    return 0
+
+
+def _zeros(module, size, device=None):
+    """A batch of one zero image (1, C, H, W) on the module's device and dtype."""
+    first = next(module.parameters(), None)
+    dtype = torch.get_default_dtype() if first is None else first.dtype
+    if device is None:
+        device = "cpu" if first is None else first.device
+    return torch.zeros(1, *size, dtype=dtype, device=device)
+
+
+@torch.no_grad()
+def _forward_meta(module, size):
+    """Forward on the meta device: tensors with shapes but no data, so nothing is computed.
+
+    A real forward of ResNeXt-101 at 224x224 would allocate hundreds of MB for nothing;
+    the hooks only need the shapes. The module's own tensors are left as they are.
+    """
+    state = {name: t.to("meta") for name, t in [*module.named_parameters(), *module.named_buffers()]}
+    functional_call(module, state, (_zeros(module, size, device="meta"),))
+
+
+@torch.no_grad()
+def _forward_real(module, size):
+    """Forward on real zeros, for modules with an operation that has no meta version."""
+    module(_zeros(module, size))
+
+
+def _trace(module, input_size, caller):
+    """One forward of a zero image; return [(name, layer, output_shape)], one per module call.
+
+    Forward hooks see every module's output shape; the forward runs on the meta device when
+    it can (shapes only), else on real zeros. Eval mode keeps BN statistics untouched,
+    and each submodule's own training flag is restored afterwards.
+    """
+    _check_module(module, caller)
+    size = _check_input_size(input_size)
+    calls = []
+
+    def hook(name):
+        def record(layer, inputs, output):
+            if isinstance(output, torch.Tensor):
+                calls.append((name, layer, tuple(output.shape)))
+        return record
+
+    modes = [(m, m.training) for m in module.modules()]
+    handles = [m.register_forward_hook(hook(name)) for name, m in module.named_modules()]
+    try:
+        module.eval()
+        try:
+            _forward_meta(module, size)
+        except RuntimeError:  # NotImplementedError too: try for real, and report its error
+            calls.clear()
+            _forward_real(module, size)
+    except RuntimeError as err:
+        said = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"input_size {size} does not fit {type(module).__name__}: too small, or "
+                         f"the wrong number of channels? (torch said: {said})") from None
+    finally:
+        for handle in handles:
+            handle.remove()
+        for m, training in modes:
+            m.training = training
+    return calls
+
+
+def count_macs(module, input_size):
+    """Multiply-accumulates of all conv and fc layers for one input of size (C, H, W).
+
+    These are the paper's "FLOPs" (Xie et al. 2017, Table 1): ResNeXt-50 (32x4d) has 4.2 G at
+    (3, 224, 224). BN, ReLU, pooling and additions are not counted. A layer called twice
+    counts twice.
+    """
+    return sum(layer_macs(layer, shape) for _, layer, shape in _trace(module, input_size, "count_macs"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-stage and per-layer breakdown, printable as a table.
+
+
+def _stage_namer(module):
+    """name -> stage: children before layer1 are the stem, those after the last layer the head."""
+    names = [name for name, _ in module.named_children()]
+    layers = [i for i, name in enumerate(names) if re.fullmatch(r"layer\d+", name)]
+    if layers:
+        first, last = layers[0], layers[-1]
+        stage_of = {n: "stem" if i < first else "head" if i > last else n for i, n in enumerate(names)}
+    else:
+        stage_of = {n: n for n in names}  # not a ResNet: each top-level child is a stage
+    own = type(module).__name__  # the model itself: its own parameters, or a model without children
+    return lambda name: stage_of.get(name.split(".")[0], own) if name else own
+
+
+def paper_stage(stage):
+    """The paper's name of a stage (Table 1): stem -> conv1, layer1 -> conv2, ..., head -> fc."""
+    if stage == "stem":
+        return "conv1"
+    if stage == "head":
+        return "fc"
+    match = re.fullmatch(r"layer(\d+)", stage)
+    return f"conv{int(match[1]) + 1}" if match else ""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stage (or one layer) of a breakdown: where it sits, its parameters and MACs."""
+
+    name: str             # "layer1", or per layer "layer1.0.conv2"
+    stage: str            # "stem", "layer1".."layer4", "head"
+    paper_stage: str      # the paper's name, Table 1: "conv1".."conv5", "fc"
+    kind: str             # module class, e.g. "Conv2d"; "" for a stage
+    output_shape: tuple   # (C, H, W) of its output, without the batch dimension
+    params: int
+    macs: int
+    params_share: float   # fraction of the whole model's parameters, 0..1
+    macs_share: float     # fraction of the whole model's MACs, 0..1
+
+
+class Table(list):
+    """A list of rows that prints as a plain text table (and as HTML in a notebook)."""
+
+    title = ""
+    columns = ()  # (header, row -> str) pairs
+
+    def cells(self):
+        """Header and body of the table as lists of strings."""
+        return [h for h, _ in self.columns], [[f(row) for _, f in self.columns] for row in self]
+
+    def footer(self):
+        """An optional last line of cells, e.g. totals."""
+        return None
+
+    def __str__(self):
+        header, body = self.cells()
+        lines = [header] + body + ([self.footer()] if self.footer() else [])
+        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+
+        def fmt(line):
+            # First column left-aligned (names), the others right-aligned (numbers).
+            cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))]
+            return "  ".join(cells).rstrip()
+
+        rule = "-" * len(fmt(header))
+        text = [fmt(header), rule] + [fmt(line) for line in body]
+        if self.footer():
+            text += [rule, fmt(self.footer())]
+        return "\n".join(([self.title] if self.title else []) + text)
+
+    __repr__ = __str__
+
+    def _repr_pretty_(self, printer, cycle):
+        printer.text(str(self))
+
+    def _repr_html_(self):
+        from html import escape
+        header, body = self.cells()
+        if self.footer():
+            body = body + [self.footer()]
+
+        def row(tag, cells):
+            return "<tr>" + "".join(f"<{tag}>{escape(c)}</{tag}>" for c in cells) + "</tr>"
+
+        caption = f"<caption>{escape(self.title)}</caption>" if self.title else ""
+        return (f"<table>{caption}<thead>{row('th', header)}</thead><tbody>"
+                + "".join(row("td", cells) for cells in body) + "</tbody></table>")
+
+
+def _share(part, whole):
+    return part / whole if whole else 0.0
+
+
+def _shape(shape):
+    return "x".join(map(str, shape))
+
+
+class Breakdown(Table):
+    """Parameters and MACs per stage (or per layer), with their shares of the whole model."""
+
+    def __init__(self, rows, title=""):
+        super().__init__(rows)
+        self.title = title
+        self.total_params = sum(r.params for r in rows)
+        self.total_macs = sum(r.macs for r in rows)
+        first = "layer" if rows and rows[0].kind else "stage"
+        self.columns = (
+            (first, lambda r: r.name),
+            ("paper", lambda r: r.paper_stage),
+            ("output", lambda r: _shape(r.output_shape)),
+            ("params", lambda r: f"{r.params:,}"),
+            ("%", lambda r: f"{100 * r.params_share:.1f}"),
+            ("MACs", lambda r: f"{r.macs:,}"),
+            ("%", lambda r: f"{100 * r.macs_share:.1f}"),
+        )
+
+    def footer(self):
+        return ["total", "", "", f"{self.total_params:,}", "100.0", f"{self.total_macs:,}", "100.0"]
+
+
+def breakdown(module, input_size, layers=False):
+    """Parameters and MACs of each stage (Xie et al. 2017, Table 1's rows), or of each layer.
+
+    Stages are the model's top-level children: the stem (conv1, bn1, relu, maxpool, the
+    paper's conv1), layer1..layer4 (the paper's conv2..conv5) and the head (avgpool, fc).
+    Table 1 puts the max pool at the start of conv2; it has no weights and no MACs, so only the
+    stem's output size differs (56x56 here, 112x112 in the paper). With layers=True there is
+    one row per layer that has parameters or MACs (convs, BNs, fc).
+    """
+    calls = _trace(module, input_size, "breakdown")
+    rows = _layer_rows(module, calls)
+    if not layers:
+        rows = _stage_rows(module, calls, rows)
+    title = f"{type(module).__name__}, input {tuple(input_size)}: per {'layer' if layers else 'stage'}"
+    return Breakdown(rows, title)
+
+
+def _layer_rows(module, calls):
+    """One Row per module with parameters of its own or MACs, in the model's order."""
+    stage = _stage_namer(module)
+    macs, shapes = {}, {}
+    for name, layer, shape in calls:
+        macs[name] = macs.get(name, 0) + layer_macs(layer, shape)
+        shapes[name] = shape[1:]  # without the batch
+    total_params, total_macs = count_params(module), sum(macs.values())
+    rows = []
+    for name, layer in module.named_modules():
+        params = sum(p.numel() for p in layer.parameters(recurse=False))  # its own, not its children's
+        n_macs = macs.get(name, 0)
+        if params or n_macs:
+            rows.append(Row(name or type(module).__name__, stage(name), paper_stage(stage(name)),
+                            type(layer).__name__, shapes.get(name, ()), params, n_macs,
+                            _share(params, total_params), _share(n_macs, total_macs)))
+    return rows
+
+
+def _stage_rows(module, calls, layer_rows):
+    """Sum the layer rows of each stage; a stage's output is its last top-level child's."""
+    stage = _stage_namer(module)
+    top = [(name, shape) for name, _, shape in calls if "." not in name]
+    out = {stage(name): shape[1:] for name, shape in top if name or len(top) == 1}
+    sums = {}  # stage: (params, MACs, params share, MACs share), in the model's order
+    for r in layer_rows:
+        p, m, p_share, m_share = sums.get(r.stage, (0, 0, 0.0, 0.0))
+        sums[r.stage] = (p + r.params, m + r.macs, p_share + r.params_share, m_share + r.macs_share)
+    return [Row(s, s, paper_stage(s), "", out.get(s, ()), *sums[s]) for s in sums]
+
+
+def plot_breakdown(module_or_breakdown, input_size=None, ax=None):
+    """Bar chart of MACs and parameters per stage; returns the matplotlib Figure.
+
+    Pass a model and its input_size, or a Breakdown. With ax (two Axes), draws into them.
+    The figure is closed in pyplot, so it shows once: as the cell's value in a notebook.
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(module_or_breakdown, Breakdown):
+        rows = module_or_breakdown
+    else:
+        if input_size is None:
+            raise ValueError("plot_breakdown needs input_size=(channels, height, width) with a model")
+        rows = breakdown(module_or_breakdown, input_size)
+    if ax is None:
+        fig, ax = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+        plt.close(fig)
+    ax_macs, ax_params = ax
+    labels = [f"{r.name}\n({r.paper_stage})" if r.paper_stage else r.name for r in rows]
+    ax_macs.bar(labels, [r.macs / 1e9 for r in rows], color="tab:blue")
+    ax_macs.set_ylabel("GMACs (paper: GFLOPs)")
+    ax_macs.set_title(f"MACs per stage, total {sum(r.macs for r in rows) / 1e9:.2f} G")
+    ax_params.bar(labels, [r.params / 1e6 for r in rows], color="tab:orange")
+    ax_params.set_ylabel("parameters (M)")
+    ax_params.set_title(f"Parameters per stage, total {sum(r.params for r in rows) / 1e6:.1f} M")
+    for a in ax:
+        a.tick_params(axis="x", labelsize=8)
+    return ax_macs.figure
+
+
+# ---------------------------------------------------------------------------------------------
+# Analytic complexity: formulas only, no model built (fast enough for a slider).
+
+
+def block_params(in_out_channels, cardinality, bottleneck_width):
+    """Conv weights of a block, C·(in·d + 3·3·d·d + d·out), in = out (Xie et al. 2017, Sec. 3.3)."""
+    _check_whole("in_out_channels", in_out_channels)
+    _check_whole("cardinality", cardinality)
+    _check_whole("bottleneck_width", bottleneck_width)
+    c, d, n = cardinality, bottleneck_width, in_out_channels
+    return c * (n * d + 3 * 3 * d * d + d * n)
+
+
+def equal_complexity_width(cardinality, in_out_channels=256, reference_width=64):
+    """The whole d that keeps C·(in·d + 9·d·d + d·out) nearest ResNet's block (Xie et al. 2017, Table 2).
+
+    The reference is one path of width reference_width (ResNet's bottleneck: C = 1, d = 64,
+    about 70k parameters for 256-d in and out). d is at least 1, so with very many paths
+    (C above about 134 for 256-d blocks) even d = 1 goes over the budget; compare
+    block_params(...) with the reference to see by how much.
+    """
+    _check_whole("cardinality", cardinality)
+    _check_whole("in_out_channels", in_out_channels)
+    _check_whole("reference_width", reference_width)
+    budget = block_params(in_out_channels, 1, reference_width)
+    # Solve 9C·d² + 2·in·C·d = budget for real d, then try the whole numbers on either side.
+    a, b = 9 * cardinality, 2 * in_out_channels * cardinality
+    d = (-b + math.sqrt(b * b + 4 * a * budget)) / (2 * a)
+    candidates = {max(1, math.floor(d)), max(1, math.ceil(d))}
+    return min(sorted(candidates), key=lambda w: abs(block_params(in_out_channels, cardinality, w) - budget))
+
+
+STAGE_BLOCKS = {  # blocks per stage (Xie et al. 2017, Table 1 and Sec. 5.3; He et al. 2016, Table 1)
+    29: (3, 3, 3),  # CIFAR: 3x3 stem of 64, no max pool, output widths 256, 512, 1024
+    50: (3, 4, 6, 3),
+    101: (3, 4, 23, 3),
+    152: (3, 8, 36, 3),
+}
+
+
+def _out(size, kernel, stride, padding):
+    """Output side of a conv or pool: floor((size + 2·padding - kernel) / stride) + 1."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def _bn(channels):
+    """Parameters of a BatchNorm: a weight and a bias per channel (running stats are buffers)."""
+    return 2 * channels
+
+
+def resnext_complexity(depth, cardinality, bottleneck_width, num_classes=1000, input_size=224):
+    """(params, MACs) of ResNeXt-{depth} (C x d) from formulas alone (Xie et al. 2017, Table 1).
+
+    Same layout as models.resnext: torchvision's "ResNet v1.5" (stride on the 3x3 conv),
+    BN after every conv, a 1x1 conv + BN projection where the shape changes, fc with bias.
+    Depth 50, 101, 152 is the ImageNet network; 29 the CIFAR one (pass num_classes=10,
+    input_size=32). input_size is the side of a square image with 3 channels.
+    """
+    if depth not in STAGE_BLOCKS:
+        raise ValueError(f"depth={depth!r} is unknown; use one of {', '.join(map(str, STAGE_BLOCKS))}")
+    for name, value in [("cardinality", cardinality), ("bottleneck_width", bottleneck_width),
+                        ("num_classes", num_classes), ("input_size", input_size)]:
+        _check_whole(name, value)
+    stem = 64
+    if depth == 29:
+        side = _out(input_size, 3, 1, 1)
+        params, macs = 3 * 3 * 3 * stem + _bn(stem), side * side * 3 * 3 * 3 * stem
+    else:
+        side = _out(input_size, 7, 2, 3)
+        params, macs = 7 * 7 * 3 * stem + _bn(stem), side * side * 7 * 7 * 3 * stem
+        side = _out(side, 3, 2, 1)  # max pool
+    in_channels = stem
+    for i, blocks in enumerate(STAGE_BLOCKS[depth]):
+        out_channels = 256 * 2**i
+        width = cardinality * bottleneck_width * 2**i  # group width C·d, doubling each stage
+        for j in range(blocks):
+            stride = 2 if i > 0 and j == 0 else 1
+            new_side = _out(side, 3, stride, 1)
+            params += in_channels * width + _bn(width)                     # 1x1 in -> C·d
+            params += 3 * 3 * (width // cardinality) * width + _bn(width)  # grouped 3x3
+            params += width * out_channels + _bn(out_channels)             # 1x1 C·d -> out
+            macs += side * side * in_channels * width
+            macs += new_side * new_side * 3 * 3 * (width // cardinality) * width
+            macs += new_side * new_side * width * out_channels
+            if stride != 1 or in_channels != out_channels:  # projection shortcut
+                params += in_channels * out_channels + _bn(out_channels)
+                macs += new_side * new_side * in_channels * out_channels
+            in_channels, side = out_channels, new_side
+    params += in_channels * num_classes + num_classes  # fc weight and bias
+    macs += in_channels * num_classes
+    return params, macs
+
+
+# ---------------------------------------------------------------------------------------------
+# The paper's tables, recomputed from our models.
+
+
+def _signed(x, digits):
+    return f"{x:+.{digits}f}"
+
+
+@dataclass(frozen=True)
+class Table1Row:
+    """One model of Xie et al. 2017, Table 1: our counts beside the paper's."""
+
+    model: str            # the paper's name, e.g. "ResNeXt-50 (32x4d)"
+    name: str             # key in models.MODELS
+    params: int           # counted on our model
+    macs: int             # counted on our model, at 224x224
+    paper_params: float   # millions, as printed
+    paper_gflops: float   # billions of MACs, as printed ("FLOPs")
+
+    @property
+    def params_diff(self):
+        """Ours minus the paper's, in millions."""
+        return self.params / 1e6 - self.paper_params
+
+    @property
+    def gmacs_diff(self):
+        """Ours minus the paper's, in billions."""
+        return self.macs / 1e9 - self.paper_gflops
+
+
+class PaperTable1(Table):
+    title = "Xie et al. 2017, Table 1: ResNet-50 vs ResNeXt-50 (32x4d) at 224x224"
+    columns = (
+        ("model", lambda r: r.model),
+        ("params", lambda r: f"{r.params:,}"),
+        ("paper", lambda r: f"{r.paper_params:.1f}M"),
+        ("diff", lambda r: _signed(r.params_diff, 2) + "M"),
+        ("GMACs", lambda r: f"{r.macs / 1e9:.2f}"),
+        ("paper GFLOPs", lambda r: f"{r.paper_gflops:.1f}"),
+        ("diff", lambda r: _signed(r.gmacs_diff, 2)),
+    )
+
+
+# (paper name, models name, params in millions, GFLOPs), as printed in Table 1.
+PAPER_TABLE1 = [
+    ("ResNet-50", "resnet50", 25.5, 4.1),
+    ("ResNeXt-50 (32x4d)", "resnext50_32x4d", 25.0, 4.2),
+]
+
+
+def paper_table1():
+    """Xie et al. 2017, Table 1: params and FLOPs of ResNet-50 and ResNeXt-50, ours beside the paper's.
+
+    The paper rounds 25.56M down to 25.5M; the FLOPs agree to the printed digit.
+    """
+    from . import models
+
+    rows = []
+    for model, name, paper_params, paper_gflops in PAPER_TABLE1:
+        builder, input_size = models.MODELS[name]
+        with torch.device("meta"):  # counting needs shapes, not weights: build without memory
+            net = builder()
+        rows.append(Table1Row(model, name, count_params(net), count_macs(net, input_size),
+                              paper_params, paper_gflops))
+    return PaperTable1(rows)
+
+
+@dataclass(frozen=True)
+class Table2Row:
+    """One cardinality of Xie et al. 2017, Table 2: the paper's width beside ours."""
+
+    cardinality: int        # C
+    paper_width: int        # d as printed
+    paper_group_width: int  # C·d as printed
+    width: int              # our equal_complexity_width(C)
+    block_params: int       # conv weights of our ResNeXtBlockC(256, 256, C, width)
+    reference_params: int   # ResNet's bottleneck, C = 1, d = 64
+
+    @property
+    def group_width(self):
+        """C·d, the channels of the grouped 3x3 conv."""
+        return self.cardinality * self.width
+
+
+class PaperTable2(Table):
+    title = "Xie et al. 2017, Table 2: (C, d) pairs of about the same complexity, conv2 stage (256-d)"
+    columns = (
+        ("C", lambda r: str(r.cardinality)),
+        ("d", lambda r: str(r.width)),
+        ("paper d", lambda r: str(r.paper_width)),
+        ("group width C·d", lambda r: str(r.group_width)),
+        ("paper", lambda r: str(r.paper_group_width)),
+        ("block params", lambda r: f"{r.block_params:,}"),
+        ("vs ResNet", lambda r: f"{100 * (r.block_params / r.reference_params - 1):+.1f}%"),
+    )
+
+
+# (C, d, group width C·d), as printed in Table 2.
+PAPER_TABLE2 = [(1, 64, 64), (2, 40, 80), (4, 24, 96), (8, 14, 112), (32, 4, 128)]
+
+
+def _conv_weights(module):
+    """Conv weights only, the paper's block complexity (BN is left out)."""
+    return sum(m.weight.numel() for m in module.modules() if isinstance(m, _CONVS))
+
+
+def paper_table2():
+    """Xie et al. 2017, Table 2: our equal-complexity widths and block params beside the paper's."""
+    from .blocks import ResNeXtBlockC
+
+    reference = _conv_weights(ResNeXtBlockC(256, 256, 1, 64))
+    rows = []
+    for c, paper_d, paper_group_width in PAPER_TABLE2:
+        d = equal_complexity_width(c)
+        block = ResNeXtBlockC(256, 256, c, d)
+        rows.append(Table2Row(c, paper_d, paper_group_width, d, _conv_weights(block), reference))
+    return PaperTable2(rows)

@@ -1,0 +1,215 @@
+"""Questions for notebook 01, ResNet recap: residual learning, the two blocks, ResNet-50, shortcuts.
+
+He et al., "Deep Residual Learning for Image Recognition", CVPR 2016 (Fig. 2, Fig. 5, Table 1),
+the network that Xie et al. 2017 (https://arxiv.org/abs/1611.05431) build ResNeXt from.
+"""
+import copy
+
+import torch
+from torch import nn
+
+from .core import CS, EqualityProblem, Incorrect, Problem, bind_exercises
+
+
+def _convs(module):
+    return [m for m in module.modules() if isinstance(m, nn.Conv2d)]
+
+
+class IdentityBlock(Problem):
+    """q1: one change of weights turns a BasicBlock into the identity (residual learning, Fig. 2)."""
+
+    _var = "identity_block"
+    _hints = (
+        "The block returns ReLU(F(x) + x). For a nonnegative x, what must the residual F(x) be "
+        "for the output to equal x?",
+        "F(x) ends with `block.bn2`, which computes `weight * x_hat + bias` per channel, and its "
+        "`bias` already starts at zero. Which of the two, set to zero, makes F(x) zero everywhere?",
+        "Call `nn.init.zeros_(block.bn2.weight)` and then set `identity_block = block`.",
+    )
+    _solution = CS(
+        "block = blocks.BasicBlock(64, 64)\n"
+        "nn.init.zeros_(block.bn2.weight)  # the scale of the last BN: F(x) = 0, so the block returns ReLU(x)\n"
+        "identity_block = block"
+    )
+    _typical_mistake = CS(
+        "block = blocks.BasicBlock(64, 64)\n"
+        "nn.init.zeros_(block.bn2.bias)  # the shift was zero already: nothing changes\n"
+        "identity_block = block"
+    )
+    _correct_message = ("Right: F(x) is now 0, so the block passes x through its shortcut, while its convs keep "
+                        "their random weights. Goyal et al. (2017) start training like this, with the last BN's "
+                        "scale at zero (torchvision's `zero_init_residual=True`).")
+
+    def _check(self, value):
+        if not isinstance(value, nn.Module):
+            raise Incorrect(f"Expected `identity_block` to be the block from the starter code (an "
+                            f"nn.Module), but it is a {type(value).__name__}.")
+        convs = _convs(value)
+        if len(convs) < 2 or not hasattr(value, "downsample"):
+            raise Incorrect("Expected the residual block from the starter code, `blocks.BasicBlock(64, 64)`, "
+                            f"with its two convolutions, but got a {type(value).__name__} with "
+                            f"{len(convs)} convolution(s). Change its weights rather than replacing it.")
+        block = copy.deepcopy(value).eval()  # a copy, so checking never touches your BN statistics
+        x = torch.rand(2, convs[0].in_channels, 8, 8, generator=torch.Generator().manual_seed(0))
+        with torch.no_grad():
+            y = block(x)
+        if y.shape != x.shape:
+            raise Incorrect(f"Your block maps an input of shape {tuple(x.shape)} to {tuple(y.shape)}, so it "
+                            "cannot be the identity. Keep `blocks.BasicBlock(64, 64)` with stride 1.")
+        zeroed = [name for name, m in value.named_modules() if isinstance(m, nn.Conv2d) and not m.weight.any()]
+        if zeroed:
+            raise Incorrect(f"You zeroed the weights of {', '.join(f'`{n}`' for n in zeroed)}. That makes F(x) = 0, "
+                            "like the demo above, but throws the conv's random start away. Rebuild the block "
+                            "and change one BatchNorm parameter instead, keeping every conv as it is.")
+        diff = (y - x).abs().max().item()
+        if diff > 1e-5:
+            raise Incorrect(f"On a nonnegative input your block's output still differs from its input by up "
+                            f"to {diff:.3g}, so it is not the identity yet. The residual branch F(x) must "
+                            "give 0 everywhere. Which parameter of its last BatchNorm multiplies everything "
+                            "that comes out? (Its `bias` starts at zero already.)")
+
+
+class BasicBlockParams(EqualityProblem):
+    """q2: the conv weights of a basic block at 64 channels, He et al. 2016, Fig. 5 (left)."""
+
+    _var = "basic64_params"
+    _expected = 73_728
+    _hints = (
+        "A k×k conv from c_in to c_out channels has k·k·c_in·c_out weights (no bias here).",
+        "The basic block has two 3×3 convs, each 64 → 64. Leave out the BatchNorms, as the paper does.",
+        "`2 * (3 * 3 * 64 * 64)`.",
+    )
+    _solution = CS("basic64_params = 2 * (3 * 3 * 64 * 64)  # two 3x3 convs, 64 -> 64 channels")
+    _typical_mistake = CS("basic64_params = sum(p.numel() for p in blocks.BasicBlock(64, 64).parameters())")
+    _mistakes = {
+        73_984: "That count includes the two BatchNorms (a scale and a shift per channel). The question "
+                "asks for the convolution weights only, the paper's convention.",
+        36_864: "That is one 3×3 conv. The basic block has two.",
+        8_192: "That counts one weight per channel pair, but a 3×3 conv has 3·3 = 9 per pair.",
+        4_096: "That counts one weight per channel pair and one conv; a basic block has two 3×3 convs.",
+        1_179_648: "That is the basic block at 256 channels, from the section above. This question asks "
+                   "about 64 channels.",
+    }
+    _correct_message = ("Right: 73,728, about the same as the bottleneck's 69,632 at 256-d. That is He et "
+                        "al.'s Fig. 5: for the same cost, the bottleneck block has a 4× wider output.")
+
+
+class Layer3Shape(Problem):
+    """q3: the shape after layer3 for an input that is not 224×224 (He et al. 2016, Table 1)."""
+
+    _var = "layer3_shape"
+    _expected = (2, 1024, 10, 10)
+    _hints = (
+        "Which stages halve the height and width? The stem halves twice (conv1 and maxpool), and "
+        "layer2, layer3 and layer4 each halve once.",
+        "After layer3 the image is 16 times smaller on each side than the input, and layer3's blocks "
+        "output 1024 channels. The batch size does not change.",
+        "`layer3_shape = (2, 1024, 160 // 16, 160 // 16)`, or run the stages of `models.resnet50()` on "
+        "`torch.zeros(2, 3, 160, 160)` and read `.shape`.",
+    )
+    _solution = CS(
+        "# stride 2 in conv1, maxpool and layer2's and layer3's first blocks: 2**4 = 16\n"
+        "layer3_shape = (2, 1024, 160 // 16, 160 // 16)"
+    )
+    _typical_mistake = CS("layer3_shape = (2, 1024, 14, 14)  # copied from the 224x224 table")
+    _correct_message = ("Right: layer3 works at 1/16 of the input's side, whatever that side is. The "
+                        "global average pool before `fc` is what lets the network take other sizes.")
+    _mistakes = {
+        (2, 1024, 14, 14): "That is layer3's output for a 224×224 image. Redo the halvings for 160×160.",
+        (1, 1024, 10, 10): "The batch size passes through every stage unchanged; this input has 2 images.",
+        (2, 1024, 20, 20): "That is 160 / 8, the size after layer2. layer3's first block halves it once more.",
+        (2, 1024, 5, 5): "That is 160 / 32, the size after layer4. The question asks about layer3.",
+        (2, 512, 20, 20): "That is layer2's output. The question asks about layer3.",
+        (2, 2048, 5, 5): "That is layer4's output. The question asks about layer3.",
+    }
+
+    def _check(self, value):
+        if isinstance(value, torch.Tensor):
+            raise Incorrect("`layer3_shape` is a tensor, the feature map itself. Set it to the tensor's "
+                            "`.shape` (or a tuple of four numbers).")
+        try:
+            shape = tuple(int(s) for s in value)
+        except (TypeError, ValueError):
+            raise Incorrect(f"Expected a shape of four numbers (N, C, H, W), but `layer3_shape` is "
+                            f"{value!r}.") from None
+        if shape == self._expected:
+            return
+        if len(shape) != 4:
+            raise Incorrect(f"Expected four numbers (N, C, H, W), but `layer3_shape` has {len(shape)}: {shape}.")
+        advice = self._mistakes.get(shape, "Check each part: the batch size, layer3's output channels, "
+                                           "and how many times the height and width were halved.")
+        raise Incorrect(f"`layer3_shape` is {shape}, which is not right. {advice}")
+
+
+class ProjectionBottleneck(Problem):
+    """q5: the first block of a stage: 256 → 512 channels, stride 2, with a projection shortcut."""
+
+    _var = "my_block"
+    _hints = (
+        "`blocks.Bottleneck(in_channels, out_channels, stride=...)` builds one bottleneck block.",
+        "In and out channels are 256 and 512, and stride=2 halves the height and width. The block "
+        "adds the projection shortcut (`downsample`) by itself when the shape changes.",
+        "`my_block = blocks.Bottleneck(256, 512, stride=2)`.",
+    )
+    _solution = CS("my_block = blocks.Bottleneck(256, 512, stride=2)  # like layer2.0 of ResNet-50")
+    _typical_mistake = CS("my_block = blocks.Bottleneck(256, 512)  # forgot the stride")
+    _expected_params = 379_392  # Bottleneck(256, 512, stride=2) with BN, projection included
+    _correct_message = ("Right: (1, 256, 56, 56) → (1, 512, 28, 28), through a projection shortcut of "
+                        "256·512 + 2·512 = 132,096 parameters. This is ResNet-50's `layer2[0]`.")
+
+    def _check(self, value):
+        if not isinstance(value, nn.Module):
+            raise Incorrect(f"Expected `my_block` to be a block (an nn.Module), but it is a "
+                            f"{type(value).__name__}. Did you forget the parentheses, `blocks.Bottleneck(...)`?")
+        x = torch.randn(1, 256, 56, 56, generator=torch.Generator().manual_seed(0))
+        block = copy.deepcopy(value).eval()
+        try:
+            with torch.no_grad():
+                y = block(x)
+        except RuntimeError as err:
+            raise Incorrect(f"Your block fails on an input of shape (1, 256, 56, 56): its first layer must take "
+                            f"256 channels. (torch said: {str(err).splitlines()[0]})") from None
+        if tuple(y.shape) != (1, 512, 28, 28):
+            advice = ("The channels are right but the size is not halved: pass stride=2."
+                      if tuple(y.shape) == (1, 512, 56, 56) else "Check in_channels, out_channels and stride.")
+            raise Incorrect(f"Expected an output of shape (1, 512, 28, 28) for an input of (1, 256, 56, 56), "
+                            f"but your block gives {tuple(y.shape)}. {advice}")
+        if getattr(value, "downsample", None) is None:
+            raise Incorrect("The output shape is right, but `my_block.downsample` is None: without a "
+                            "projection, x cannot be added to F(x). Use `blocks.Bottleneck`, which adds one.")
+        n = sum(p.numel() for p in value.parameters())
+        if n != self._expected_params:
+            raise Incorrect(f"Expected a bottleneck block with {self._expected_params:,} parameters (width "
+                            f"512/4 = 128 inside), but yours has {n:,}. Leave bottleneck_width at its default.")
+
+
+class ResNet101Params(EqualityProblem):
+    """q4: ResNet-101's parameters from ResNet-50's, without building it (He et al. 2016, Table 1)."""
+
+    _var = "resnet101_params"
+    _expected = 44_549_160  # torchvision's resnet101
+    _hints = (
+        "ResNet-101 is ResNet-50 with more blocks in layer3: 23 instead of 6. Everything else is the same.",
+        "Each extra block is a bottleneck with 1024 channels in and out, like `blocks.Bottleneck(1024, "
+        "1024)`. Count all its parameters (BatchNorm included), since 25,557,032 includes them too.",
+        "`25_557_032 + 17 * sum(p.numel() for p in blocks.Bottleneck(1024, 1024).parameters())`.",
+    )
+    _solution = CS(
+        "extra = blocks.Bottleneck(1024, 1024)  # one more layer3 block: 1024-d in and out, width 256\n"
+        "resnet101_params = 25_557_032 + (23 - 6) * sum(p.numel() for p in extra.parameters())"
+    )
+    _typical_mistake = CS(
+        "extra = blocks.Bottleneck(1024, 1024)\n"
+        "resnet101_params = 25_557_032 + 23 * sum(p.numel() for p in extra.parameters())"
+    )
+    _mistakes = {
+        51_252_264: "You added 23 blocks, but ResNet-50 already has 6 in layer3: only 23 - 6 = 17 are new.",
+        44_496_936: "Close: you counted only the conv weights of the new blocks. ResNet-50's 25,557,032 "
+                    "includes BatchNorm, so count the new blocks' BatchNorms too.",
+        26_753_832: "You added 256-d blocks (like layer1's). layer3's blocks take and give 1024 channels.",
+    }
+    _correct_message = ("Right: 44,549,160, torchvision's resnet101 figure. 17 blocks of 1.1M each are "
+                        "74% more parameters for twice the depth.")
+
+
+bind_exercises(globals(), [IdentityBlock, BasicBlockParams, Layer3Shape, ResNet101Params, ProjectionBottleneck])

@@ -1,0 +1,201 @@
+"""Questions for notebook 02, split-transform-merge: paths, their sum, and the cardinality C.
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431, Sec. 3.2 (Eq. 1-3), Sec. 3.3 (Fig. 3) and Table 2.
+"""
+import copy
+
+import torch
+from torch import nn
+
+from ..blocks import ResNeXtBlockA
+from .core import CS, EqualityProblem, Feedback, Incorrect, Problem, _Blank, bind_exercises
+
+RESNET_BLOCK = 256 * 64 + 3 * 3 * 64 * 64 + 64 * 256  # ResNet's bottleneck at 256-d: 69,632 conv weights
+
+
+def _conv_weights(module):
+    return sum(m.weight.numel() for m in module.modules() if isinstance(m, nn.Conv2d))
+
+
+class PathParams(EqualityProblem):
+    """q1: the conv weights of one path T_i of the 32x4d block (Fig. 3(a))."""
+
+    _var = "path_params"
+    _expected = 2_192
+    _hints = (
+        "One path is three convs: 1×1 from 256 to d, 3×3 from d to d, 1×1 from d back to 256, with d = 4. "
+        "A k×k conv from c_in to c_out channels has k·k·c_in·c_out weights.",
+        "Add 256·d, 3·3·d·d and d·256. Leave out the BatchNorms, as the paper does.",
+        "`path_params = 256 * 4 + 3 * 3 * 4 * 4 + 4 * 256`.",
+    )
+    _solution = CS("d = 4\npath_params = 256 * d + 3 * 3 * d * d + d * 256  # 1x1 in, 3x3, 1x1 out")
+    _typical_mistake = CS(
+        "path = blocks.ResNeXtBlockA(256, 256, cardinality=32, bottleneck_width=4).paths[0]\n"
+        "path_params = sum(p.numel() for p in path.parameters())"
+    )
+    _mistakes = {
+        2_208: "That count includes the path's two BatchNorms (a scale and a shift per channel). The "
+               "question asks for the convolution weights only, the paper's convention.",
+        1_168: "You left out the path's last 1×1 conv, the one that goes from d back to 256 channels.",
+        2_084: "Look at the 3×3 conv again: from d to d channels it has 3·3·d·d weights, not 3·3·d.",
+        2_056: "A 3×3 conv from d to d channels has 3·3·d·d weights; one per channel pair is not enough.",
+        70_144: "That is the whole block, all 32 paths. The question asks about one path.",
+        71_168: "That is the whole block with its BatchNorms. The question asks about one path, convs only.",
+    }
+    _correct_message = ("Right: 2,192 = 1,024 + 144 + 1,024. Most of a thin path's weights sit in its two "
+                        "1×1 convs, and 32 of them make 70,144.")
+
+
+class MergeLastConvs(Problem):
+    """q2: the sum of the C last 1×1 convs equals one 1×1 conv over the concatenation (Fig. 3(b))."""
+
+    _var = "merge_last_convs"
+    _hints = (
+        "Path i's last conv maps its d channels h_i to out_channels. One conv that sees all C·d channels "
+        "at once, the concatenation [h_1, ..., h_C], can compute the same sum if its weight is laid out right.",
+        "The weight of a 1×1 conv has shape (out_channels, in_channels, 1, 1). Put the C path weights "
+        "side by side along the input channels: `torch.cat([p.conv3.weight for p in paths], dim=1)`.",
+        "Make `nn.Conv2d(C·d, out_channels, 1, bias=False)` and copy that concatenated weight into it "
+        "with `conv.weight.data.copy_(weight)`; return the conv.",
+    )
+    _setup = CS("block_a = blocks.ResNeXtBlockA(256, 256, cardinality=32, bottleneck_width=4)")
+    _solution = CS(
+        "def merge_last_convs(paths):\n"
+        "    \"\"\"One 1x1 conv over the concatenated paths, equal to the sum of their last 1x1 convs.\"\"\"\n"
+        "    weight = torch.cat([p.conv3.weight for p in paths], dim=1)  # (out, C·d, 1, 1)\n"
+        "    conv = nn.Conv2d(weight.shape[1], weight.shape[0], 1, bias=False)\n"
+        "    conv.weight.data.copy_(weight)\n"
+        "    return conv\n"
+        "\n"
+        "merged = merge_last_convs(block_a.paths)  # a 1x1 conv, 128 -> 256"
+    )
+    _typical_mistake = CS(
+        "def merge_last_convs(paths):\n"
+        "    weight = torch.cat([p.conv3.weight for p in paths], dim=0)  # stacked along the outputs\n"
+        "    conv = nn.Conv2d(weight.shape[1], weight.shape[0], 1, bias=False)\n"
+        "    conv.weight.data.copy_(weight)\n"
+        "    return conv"
+    )
+    _correct_message = ("Right: a sum of C convs over separate inputs is one conv over the concatenated "
+                        "input. This is form (b) of Fig. 3, and the step towards form (c) in notebook 03.")
+
+    @staticmethod
+    def _test_block():
+        """A small form-(a) block, C = 4 paths of width d = 3 and 8 channels, distinct weights per path."""
+        block = ResNeXtBlockA(8, 8, cardinality=4, bottleneck_width=3)
+        with torch.no_grad():
+            for i, path in enumerate(block.paths):  # seeded per path, so the order of paths matters
+                path.conv3.weight.normal_(generator=torch.Generator().manual_seed(i))
+        return block
+
+    def evaluate(self, value):
+        """The starter function returns ____: that is "not attempted", not wrong."""
+        if callable(value) and not isinstance(value, nn.Module):
+            try:
+                if isinstance(value(self._test_block().paths), _Blank):
+                    return Feedback("Not attempted", f"Your `{self._var}` still returns ____. {self._not_attempted}")
+            except Exception:  # noqa: BLE001  _check reports what went wrong
+                pass
+        return super().evaluate(value)
+
+    def _check(self, value):
+        if isinstance(value, nn.Module) or not callable(value):
+            raise Incorrect(f"Expected `merge_last_convs` to be a function that takes the paths and returns "
+                            f"a conv, but it is a {type(value).__name__}. Define it with `def`.")
+        c, d, out = 4, 3, 8  # a small test block, so the check is fast and the shapes are easy to read
+        block = self._test_block()
+        try:
+            conv = value(copy.deepcopy(block.paths))
+        except Exception as err:  # noqa: BLE001  show the student what their function raised
+            raise Incorrect(f"Your function raised {type(err).__name__}: {err}. It should take "
+                            f"`block.paths` (a list of C paths) and return an nn.Conv2d.") from None
+        if not isinstance(conv, nn.Conv2d):
+            raise Incorrect(f"Expected your function to return an nn.Conv2d, but it returned a "
+                            f"{type(conv).__name__}.")
+        expected = (out, c * d, 1, 1)
+        if tuple(conv.weight.shape) != expected:
+            raise Incorrect(f"For a test block with C = {c} paths of width d = {d} and {out} output channels, "
+                            f"expected a 1×1 conv from C·d = {c * d} to {out} channels, weight shape {expected}, "
+                            f"but yours has weight shape {tuple(conv.weight.shape)}. Concatenate the path "
+                            "weights along the input channels (dim=1), not the outputs (dim=0).")
+        hs = [torch.randn(2, d, 5, 5, generator=torch.Generator().manual_seed(10 + i)) for i in range(c)]
+        with torch.no_grad():
+            want = sum(path.conv3(h) for path, h in zip(block.paths, hs))
+            got = conv(torch.cat(hs, dim=1))
+        diff = (want - got).abs().max().item()
+        if diff > 1e-4:
+            raise Incorrect(f"Your conv has the right shape, but on the concatenated input it differs from the "
+                            f"sum of the paths by up to {diff:.3g}. Keep the paths in order (path i's weight "
+                            "goes to input channels i·d to (i+1)·d - 1), copy the weights, and use bias=False.")
+
+
+class Block8x14(Problem):
+    """q3: an aggregated block with C = 8 paths of width d = 14 (Table 2's fourth column)."""
+
+    _var = "block_8x14"
+    _expected_weights = 8 * (256 * 14 + 3 * 3 * 14 * 14 + 14 * 256)
+    _hints = (
+        "`blocks.ResNeXtBlockA(in_channels, out_channels, cardinality, bottleneck_width)` builds form (a); "
+        "so does your own class from above.",
+        "In and out channels are both 256, as in the conv2 stage; cardinality is C and bottleneck_width is d.",
+        "`block_8x14 = blocks.ResNeXtBlockA(256, 256, cardinality=8, bottleneck_width=14)`.",
+    )
+    _solution = CS("block_8x14 = blocks.ResNeXtBlockA(256, 256, cardinality=8, bottleneck_width=14)")
+    _typical_mistake = CS("block_8x14 = blocks.ResNeXtBlockA(256, 256, 14, 8)  # C and d swapped")
+    _correct_message = ("Right: 71,456 conv weights, 2.6% more than ResNet's bottleneck (69,632). "
+                        "Table 2's \"about 70k\" allows for d being a whole number.")
+
+    def _check(self, value):
+        if not isinstance(value, nn.Module):
+            raise Incorrect(f"Expected `block_8x14` to be a block (an nn.Module), but it is a "
+                            f"{type(value).__name__}. Did you forget to call the class, `(...)`?")
+        x = torch.randn(2, 256, 8, 8, generator=torch.Generator().manual_seed(0))
+        try:
+            with torch.no_grad():
+                y = copy.deepcopy(value).eval()(x)
+        except RuntimeError as err:
+            raise Incorrect(f"Your block fails on an input of shape (2, 256, 8, 8): it must take 256 channels. "
+                            f"(torch said: {str(err).splitlines()[0]})") from None
+        if tuple(y.shape) != tuple(x.shape):
+            raise Incorrect(f"Expected the block to keep the shape (2, 256, 8, 8), but it gives {tuple(y.shape)}. "
+                            "Use 256 channels in and out, and stride 1.")
+        n = _conv_weights(value)
+        if n != self._expected_weights:
+            paths = getattr(value, "paths", None)
+            found = f" It has {len(paths)} paths." if paths is not None else ""
+            raise Incorrect(f"Expected 8 paths of width 14, that is {self._expected_weights:,} conv weights, "
+                            f"but your block has {n:,}.{found} The arguments are (in_channels, "
+                            "out_channels, cardinality, bottleneck_width): did you swap C and d?")
+
+
+class WidthFor16(EqualityProblem):
+    """q4: the d that keeps a C = 16 block at ResNet's complexity (Table 2 skips C = 16)."""
+
+    _var = "d_for_16"
+    _expected = 8
+    _hints = (
+        "You want the whole number d for which 16·(256·d + 9·d² + d·256) is nearest to ResNet's 69,632.",
+        "`counting.block_params(256, 16, d)` gives the conv weights for any d. Try the d values "
+        "between Table 2's neighbours, d = 4 (C = 32) and d = 14 (C = 8), and compare.",
+        "`min(range(1, 65), key=lambda d: abs(counting.block_params(256, 16, d) - 69_632))`.",
+    )
+    _solution = CS(
+        "budget = counting.block_params(256, 1, 64)  # ResNet's bottleneck: C = 1, d = 64\n"
+        "d_for_16 = min(range(1, 65), key=lambda d: abs(counting.block_params(256, 16, d) - budget))"
+    )
+    _typical_mistake = CS("d_for_16 = 64 // 16  # keep C·d = 64")
+    _mistakes = {
+        4: "d = 64 / 16 keeps the group width C·d at 64, but then the block has far fewer weights than "
+           "ResNet's: the 1×1 convs cost C·d·512, and the 3×3 only C·9·d². The paper keeps the "
+           "*parameters* fixed, so d shrinks more slowly than 1/C.",
+        7: "Close, but one of the whole numbers next to it is nearer. Compute the block's weights for both "
+           "and compare each with 69,632.",
+        9: "Close, but one of the whole numbers next to it is nearer. Compute the block's weights for both "
+           "and compare each with 69,632.",
+    }
+    _correct_message = ("Right: d = 8, a group width of C·d = 128 with 74,752 conv weights. C = 16 sits "
+                        "between Table 2's C = 8 (d = 14) and C = 32 (d = 4).")
+
+
+bind_exercises(globals(), [PathParams, MergeLastConvs, Block8x14, WidthFor16])

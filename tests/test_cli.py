@@ -1,0 +1,73 @@
+"""The command line, `python -m resnext_edu`: in-process through main(argv), and once for real."""
+import pathlib
+import subprocess
+import sys
+
+from resnext_edu.__main__ import main
+from resnext_edu.models import MODELS
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_help_lists_every_model(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "tables" in out and "summary" in out
+    assert all(name in out for name in MODELS)
+
+
+def test_no_command_is_a_usage_error(capsys):
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+def test_tables(capsys):
+    assert main(["tables"]) == 0
+    out = capsys.readouterr().out
+    # Table 1: torchvision's counts (COURSE.md) beside the paper's 25.5M / 25.0M.
+    assert "Table 1" in out and "25,557,032" in out and "25,028,904" in out
+    # Table 2: group widths C·d = 64, 80, 96, 112, 128.
+    table2 = out[out.index("Table 2"):]
+    assert all(f" {w} " in table2 for w in (80, 96, 112, 128))
+
+
+def test_summary(capsys):
+    assert main(["summary", "resnet18"]) == 0
+    out = capsys.readouterr().out
+    assert "Total params: 11,689,512" in out  # torchvision's resnet18 (COURSE.md)
+    assert "conv5" in out and "layer4" in out and "Mult-Adds" in out
+
+
+def test_summary_with_input_size(capsys):
+    # 64x64: stem /4 -> 16, then layer2..layer4 halve it: 8, 4, 2.
+    assert main(["summary", "resnet18", "--input-size", "3", "64", "64"]) == 0
+    assert "512x2x2" in capsys.readouterr().out
+
+
+def test_summary_of_an_input_that_does_not_fit(capsys):
+    assert main(["summary", "resnet18", "--input-size", "1", "64", "64"]) == 2
+    err = capsys.readouterr().err
+    assert "(1, 64, 64)" in err and "Traceback" not in err
+
+
+def test_unknown_model_gets_one_line_listing_the_valid_ones(capsys):
+    assert main(["summary", "resnet5"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "unknown model 'resnet5'" in err and "Did you mean resnet50?" in err
+    assert all(name in err for name in MODELS)
+
+
+def test_module_runs_as_a_program():
+    run = subprocess.run([sys.executable, "-m", "resnext_edu", "--help"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "usage: python -m resnext_edu" in run.stdout
+    assert all(name in run.stdout for name in MODELS)
+
+
+def test_program_exits_2_without_a_traceback_for_an_unknown_model():
+    run = subprocess.run([sys.executable, "-m", "resnext_edu", "summary", "resnext50"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
