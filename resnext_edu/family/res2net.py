@@ -1,0 +1,120 @@
+"""Res2Net: a bottleneck whose 3x3 stage is a hierarchy of s small convs, for multi-scale features.
+
+Gao et al., "Res2Net: A New Multi-scale Backbone Architecture", TPAMI 2019,
+https://arxiv.org/abs/1904.01169. The 1x1 conv's output is split into s parts of w channels
+(s is the scale). Each part but one gets a 3x3 conv, and each conv also sees the previous
+conv's output, so later parts have larger receptive fields (Sec. 3.1, Fig. 2(b)). Res2NeXt
+makes every small conv a grouped conv of cardinality C (Sec. 3.2). Layer names follow timm's
+`res2net.py` (`convs.i`, `bns.i`), so timm's weights load with strict=True.
+"""
+from functools import partial
+
+import torch
+from torch import nn
+
+from ..blocks import _check_size, _check_stride, _Residual, _shortcut, conv1x1, conv3x3, divisors
+from ..models import ResNet
+from .se import STAGE_WIDTHS
+
+
+def _check_scale(scale):
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 2:
+        raise ValueError(f"scale={scale!r} must be a whole number of at least 2: with one part there is no "
+                         "hierarchy (that is ResNet's Bottleneck); the paper uses 4, 6 or 8")
+
+
+def _check_width(width, cardinality):
+    _check_size("width", width)
+    _check_size("cardinality", cardinality)
+    if width % cardinality:
+        raise ValueError(f"cardinality={cardinality} must divide the part width width={width}; "
+                         f"try cardinality {', '.join(map(str, divisors(width)))}")
+
+
+class Res2NetBlock(_Residual):
+    """1x1 to s parts of width w, hierarchical 3x3 convs, concatenation, 1x1 (Gao et al. 2019, Fig. 2(b)).
+
+    cardinality, bottleneck_width: C and d; each part has w = C·d channels, and its 3x3 conv
+    C groups (Res2NeXt, Sec. 3.2). Res2Net proper has C = 1, so w = d (the "26w" of res2net50_26w_4s).
+    scale: s, the number of parts (the "4s").
+    The first block of a stage (stride 2, or a width change) cannot chain its parts: each conv
+    sees only its own part, and the last part is average-pooled to the new size.
+    """
+
+    expansion = 4
+
+    def __init__(self, in_channels, out_channels, cardinality=1, bottleneck_width=26, scale=4, stride=1):
+        super().__init__()
+        _check_size("in_channels", in_channels)
+        _check_size("out_channels", out_channels)
+        _check_size("bottleneck_width", bottleneck_width)
+        _check_scale(scale)
+        _check_stride(stride)
+        width = cardinality * bottleneck_width  # w, channels of each part
+        _check_width(width, cardinality)
+        self.width, self.scale = width, scale
+        self.first = stride != 1 or in_channels != out_channels
+        self.conv1 = conv1x1(in_channels, width * scale)
+        self.bn1 = nn.BatchNorm2d(width * scale)
+        # s - 1 convs: the paper's x1 goes through unchanged; timm (and the official code) keep that part last
+        self.convs = nn.ModuleList(conv3x3(width, width, stride, groups=cardinality) for _ in range(scale - 1))
+        self.bns = nn.ModuleList(nn.BatchNorm2d(width) for _ in range(scale - 1))
+        self.pool = nn.AvgPool2d(3, stride, padding=1) if self.first else None
+        self.conv3 = conv1x1(width * scale, out_channels)
+        self.bn3 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.downsample = _shortcut(in_channels, out_channels, stride)
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        parts = torch.split(out, self.width, dim=1)  # s tensors of (N, w, H, W)
+        outs, y = [], None
+        for i, (conv, bn) in enumerate(zip(self.convs, self.bns)):
+            y = parts[i] if i == 0 or self.first else y + parts[i]  # hierarchical: y_i = K_i(x_i + y_(i-1))
+            y = self.relu(bn(conv(y)))
+            outs.append(y)
+        outs.append(parts[-1] if self.pool is None else self.pool(parts[-1]))
+        out = self.bn3(self.conv3(torch.cat(outs, dim=1)))
+        return self._merge(out, x)
+
+
+def res2net(layers, bottleneck_width, scale, cardinality=1, num_classes=1000):
+    """Res2Net (C = 1) or Res2NeXt (C > 1): models.ResNet with Res2NetBlock (Gao et al. 2019, Sec. 4)."""
+    _check_scale(scale)
+    block = partial(Res2NetBlock, scale=scale)
+    return ResNet(block, layers, STAGE_WIDTHS, cardinality, bottleneck_width, num_classes)
+
+
+def res2net50_26w_4s(num_classes=1000):
+    """Res2Net-50 (26w x 4s): 25.7M params, 4.26 GMACs, 22.01% top-1 error (Gao et al. 2019)."""
+    model_args = dict(layers=[3, 4, 6, 3], bottleneck_width=26, scale=4)
+    return res2net(**model_args, num_classes=num_classes)
+
+
+def res2net50_14w_8s(num_classes=1000):
+    """Res2Net-50 (14w x 8s): more, thinner parts at about the same cost (Gao et al. 2019)."""
+    model_args = dict(layers=[3, 4, 6, 3], bottleneck_width=14, scale=8)
+    return res2net(**model_args, num_classes=num_classes)
+
+
+def res2next50(num_classes=1000):
+    """Res2NeXt-50 (4s, 8x4d): each part a grouped conv of cardinality 8 (Gao et al. 2019, Sec. 3.2)."""
+    model_args = dict(layers=[3, 4, 6, 3], bottleneck_width=4, scale=4, cardinality=8)
+    return res2net(**model_args, num_classes=num_classes)
+
+
+def res2net_block_complexity(in_out_channels, width, scale, cardinality=1, spatial=56):
+    """(params, MACs) of a Res2Net block with n in and out, s parts of width w, at spatial x spatial.
+
+    The same block as Res2NetBlock(n, n, C, w // C, s): stride 1, so no shortcut and no pool.
+    Params count BN, as count_params does; MACs count convs, as count_macs does.
+    """
+    _check_size("in_out_channels", in_out_channels)
+    _check_scale(scale)
+    _check_width(width, cardinality)
+    _check_size("spatial", spatial)
+    n, w, s = in_out_channels, width, scale
+    conv1, parts, conv3 = n * w * s, (s - 1) * 3 * 3 * (w // cardinality) * w, w * s * n
+    params = conv1 + 2 * w * s + parts + (s - 1) * 2 * w + conv3 + 2 * n
+    macs = spatial * spatial * (conv1 + parts + conv3)
+    return params, macs
