@@ -14,7 +14,10 @@ import sys
 import torch
 
 from . import counting
+from .family import FAMILY_MODELS
 from .models import MODELS
+
+MODELS = {**MODELS, **FAMILY_MODELS}  # the course's models, then the ResNet family of notebook 06
 
 
 def _models_epilog():
