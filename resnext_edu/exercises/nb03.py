@@ -1,0 +1,221 @@
+"""Questions for notebook 03, grouped convolution: `from resnext_edu.exercises.nb03 import *`.
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431, Sec. 3.3 and Fig. 3(c).
+"""
+import copy
+
+import torch
+from torch import nn
+
+from .. import blocks
+from .core import CS, EqualityProblem, Feedback, Incorrect, Problem, _Blank, bind_exercises
+
+
+def _conv_summary(conv):
+    return (f"Conv2d({conv.in_channels}, {conv.out_channels}, kernel_size={conv.kernel_size}, "
+            f"padding={conv.padding}, groups={conv.groups}, bias={conv.bias is not None})")
+
+
+class _ConvProblem(Problem):
+    """Shared checks for "build this nn.Conv2d" questions."""
+
+    _channels = 0
+    _groups = 0
+
+    def _check_conv(self, conv):
+        if not isinstance(conv, nn.Conv2d):
+            raise Incorrect(f"Expected an `nn.Conv2d`, but `{self._var}` is a {type(conv).__name__}. "
+                            "Build it with `nn.Conv2d(in_channels, out_channels, kernel_size, ...)`.")
+        if (conv.in_channels, conv.out_channels) != (self._channels, self._channels):
+            raise Incorrect(f"Expected {self._channels} input and {self._channels} output channels, but your conv "
+                            f"has {conv.in_channels} in and {conv.out_channels} out. A grouped conv still takes "
+                            "all the channels; `groups` only decides which inputs each output reads.")
+        if conv.kernel_size != (3, 3):
+            raise Incorrect(f"Expected a 3x3 kernel, but yours is {conv.kernel_size}.")
+        if conv.padding != (1, 1):
+            raise Incorrect(f"Expected padding=1, so a 3x3 kernel keeps the height and width, "
+                            f"but yours has padding={conv.padding}.")
+        if conv.bias is not None:
+            raise Incorrect("Your conv has a bias. In the block a BatchNorm follows the conv and brings "
+                            "its own shift, so the paper's convs (and ours) use `bias=False`.")
+
+
+class BuildGroupedConv(_ConvProblem):
+    """Build the grouped 3x3 conv of a conv2-stage ResNeXt-50 block."""
+
+    _var = "my_conv"
+    _channels, _groups = 128, 32
+    _hints = (
+        "The conv sees all C·d = 32·4 = 128 channels at once; `groups` says into how many "
+        "independent slices they are cut.",
+        "One group per path: `groups` is the cardinality C, and each group then holds d = 4 channels. "
+        "Use `nn.Conv2d(128, 128, 3, padding=1, groups=..., bias=False)`.",
+    )
+    _solution = CS("my_conv = nn.Conv2d(128, 128, kernel_size=3, padding=1, groups=32, bias=False)")
+    _typical_mistake = CS("my_conv = nn.Conv2d(128, 128, kernel_size=3, padding=1, groups=4, bias=False)")
+    _correct_message = ("Well done: 32 groups of 4 channels. Its weight has shape (128, 4, 3, 3): "
+                        "128 filters, each reading the 4 channels of its own group.")
+
+    def _check(self, conv):
+        self._check_conv(conv)
+        if conv.groups == 4:
+            raise Incorrect("Your conv has groups=4, which is d, the channels per path. `groups` counts "
+                            "the groups, one per path, so it is the cardinality C. (d2l.ai's ResNeXt "
+                            "block makes the same swap: name each number by its meaning.)")
+        if conv.groups == 1:
+            raise Incorrect("Your conv has groups=1: that is a dense conv, every output sees all 128 "
+                            "inputs, and the 32 paths would mix. Cut the channels into one group per path.")
+        if conv.groups != self._groups:
+            raise Incorrect(f"Your conv has groups={conv.groups}, so each group holds "
+                            f"{128 // conv.groups} channels. Each path of this block has d = 4 channels.")
+
+
+class GroupedConvMACs(EqualityProblem):
+    """MACs of the grouped 3x3 conv of ResNeXt-50's conv4 stage on one 14x14 map."""
+
+    _var = "conv4_macs"
+    _hints = (
+        "A conv does one multiply-accumulate per weight per output position. Count the weights "
+        "first, with k·k·(C_in/g)·C_out.",
+        "The weights are 3·3·(512/32)·512; the output has 14·14 positions (padding 1, stride 1).",
+    )
+    _solution = CS("conv4_macs = 14 * 14 * 3 * 3 * (512 // 32) * 512")
+    _typical_mistake = CS("conv4_macs = 14 * 14 * 3 * 3 * 512 * 512")
+    _correct_message = ("Well done. That is exactly the MACs of conv2's grouped conv (128 channels, "
+                        "56x56) too: each stage doubles the width and halves the side, so C_in·C_out "
+                        "grows 4x while H·W shrinks 4x.")
+
+    @property
+    def _expected(self):
+        h = w = 14
+        k, c, g = 3, 512, 32
+        return h * w * k * k * (c // g) * c
+
+    @property
+    def _mistakes(self):
+        e, g = self._expected, 32
+        return {
+            e * g: "That is the dense conv's count: each output channel reads only C_in/g = 16 inputs, "
+                   "not all 512. Divide by the number of groups.",
+            e // g: "You divided by the number of groups twice. Only the inputs per filter shrink "
+                    "(512/32); there are still 512 filters.",
+            e // 196: "That is the number of weights, the parameter count. Each weight is used once at "
+                      "every output position; how many positions does a 14x14 map have?",
+            e * 4: "That would be a 28x28 output. This stage works on 14x14 maps.",
+        }
+
+
+class GroupedFromPaths(Problem):
+    """The C separate 3x3 convs of form (b) are one grouped conv: form (c)'s conv2 (Fig. 3(b) -> 3(c))."""
+
+    _var = "to_grouped_conv"
+    _hints = (
+        "Path i's 3x3 conv reads only its own d channels and writes d channels. One nn.Conv2d with "
+        "groups=C does the same for all C paths at once, if group i holds path i's filters.",
+        "A grouped conv's weight has shape (C·d, d, 3, 3): the paths' 3x3 weights, each (d, d, 3, 3), "
+        "stacked along the output channels: `torch.cat([p.conv2.weight for p in paths])`.",
+        "Make `nn.Conv2d(C·d, C·d, 3, padding=1, groups=C, bias=False)`, copy that stacked weight into it "
+        "inside `with torch.no_grad():`, and return the conv.",
+    )
+    _solution = CS(
+        "def to_grouped_conv(paths):\n"
+        "    \"\"\"One grouped 3x3 conv equal to the C paths' 3x3 convs, side by side.\"\"\"\n"
+        "    c, d = len(paths), paths[0].conv2.out_channels\n"
+        "    conv = nn.Conv2d(c * d, c * d, kernel_size=3, padding=1, groups=c, bias=False)\n"
+        "    with torch.no_grad():\n"
+        "        conv.weight.copy_(torch.cat([p.conv2.weight for p in paths]))  # (C·d, d, 3, 3)\n"
+        "    return conv"
+    )
+    _typical_mistake = CS(
+        "def to_grouped_conv(paths):\n"
+        "    c, d = len(paths), paths[0].conv2.out_channels\n"
+        "    return nn.Conv2d(c * d, c * d, kernel_size=3, padding=1, groups=c, bias=False)"
+    )
+    _correct_message = ("Right: C convs, each on its own d channels, are one conv with groups=C and the "
+                        "paths' weights stacked. With the first 1x1 convs stacked the same way, that turns "
+                        "form (b) into form (c); `blocks.convert` does exactly this.")
+
+    @staticmethod
+    def _test_block():
+        """A small form-(b) block, C = 4 paths of width d = 3, distinct 3x3 weights per path."""
+        block = blocks.ResNeXtBlockB(8, 8, cardinality=4, bottleneck_width=3)
+        with torch.no_grad():
+            for i, path in enumerate(block.paths):  # seeded per path, so the order of paths matters
+                path.conv2.weight.normal_(generator=torch.Generator().manual_seed(i))
+        return block
+
+    def evaluate(self, value):
+        """The starter function returns ____: that is "not attempted", not wrong."""
+        if callable(value) and not isinstance(value, nn.Module):
+            try:
+                if isinstance(value(self._test_block().paths), _Blank):
+                    return Feedback("Not attempted", f"Your `{self._var}` still returns ____. {self._not_attempted}")
+            except Exception:  # noqa: BLE001  _check reports what went wrong
+                pass
+        return super().evaluate(value)
+
+    def _check(self, value):
+        if isinstance(value, nn.Module) or not callable(value):
+            raise Incorrect(f"Expected `to_grouped_conv` to be a function that takes the paths and returns a "
+                            f"conv, but it is a {type(value).__name__}. Define it with `def`.")
+        c, d = 4, 3  # a small test block, so the check is fast and the shapes are easy to read
+        block = self._test_block()
+        try:
+            conv = value(copy.deepcopy(block.paths))
+        except Exception as err:  # noqa: BLE001  show the student what their function raised
+            raise Incorrect(f"Your function raised {type(err).__name__}: {err}. It should take `block.paths` "
+                            f"(C paths) and return an nn.Conv2d; if the weight copy failed, check `groups`: "
+                            "one group per path.") from None
+        if not isinstance(conv, nn.Conv2d):
+            raise Incorrect(f"Expected your function to return an nn.Conv2d, but it returned a {type(conv).__name__}.")
+        if conv.groups != c:
+            raise Incorrect(f"For a test block with C = {c} paths of width d = {d}, expected groups={c} (one "
+                            f"group per path), but your conv has groups={conv.groups}.")
+        expected = (c * d, d, 3, 3)
+        if tuple(conv.weight.shape) != expected:
+            raise Incorrect(f"For a test block with C = {c} paths of width d = {d}, expected a conv from "
+                            f"C·d = {c * d} to {c * d} channels, weight shape {expected}, but yours has weight "
+                            f"shape {tuple(conv.weight.shape)}.")
+        x = torch.randn(2, c * d, 5, 5, generator=torch.Generator().manual_seed(10))
+        with torch.no_grad():
+            want = torch.cat([p.conv2(h) for p, h in zip(block.paths, x.chunk(c, dim=1))], dim=1)
+            try:
+                got = conv(x)
+            except Exception as err:  # noqa: BLE001
+                raise Incorrect(f"Your conv raised {type(err).__name__} on a (2, {c * d}, 5, 5) input: {err}. "
+                                "Use kernel_size=3 and padding=1, like the paths' 3x3 convs.") from None
+        if got.shape != want.shape:
+            raise Incorrect(f"On a (2, {c * d}, 5, 5) input your conv gives shape {tuple(got.shape)}, but the "
+                            f"paths give {tuple(want.shape)}. Use padding=1 and stride 1, like the paths.")
+        diff = (want - got).abs().max().item()
+        if diff > 1e-4:
+            raise Incorrect(f"Your conv has the right shape, but its output differs from the paths' by up to "
+                            f"{diff:.3g}. Copy the paths' 3x3 weights into it, in path order (path i's filters "
+                            "are output channels i·d to (i+1)·d - 1), and use bias=False.")
+
+
+class BuildDepthwiseConv(_ConvProblem):
+    """Build a depthwise 3x3 conv: as many groups as channels."""
+
+    _var = "dw_conv"
+    _channels, _groups = 256, 256
+    _hints = (
+        "Depthwise is the far end of the sweep: every group holds a single input channel.",
+        "With 256 channels and one channel per group, `groups` is 256: "
+        "`nn.Conv2d(256, 256, 3, padding=1, groups=..., bias=False)`.",
+    )
+    _solution = CS("dw_conv = nn.Conv2d(256, 256, kernel_size=3, padding=1, groups=256, bias=False)")
+    _typical_mistake = CS("dw_conv = nn.Conv2d(256, 256, kernel_size=3, padding=1, groups=1, bias=False)")
+    _correct_message = ("Well done: its weight is (256, 1, 3, 3), 2,304 numbers, 1/256 of the dense "
+                        "conv's. Each output channel filters one input channel and nothing else.")
+
+    def _check(self, conv):
+        self._check_conv(conv)
+        if conv.groups != self._groups:
+            raise Incorrect(f"Your conv has groups={conv.groups}, so each group holds "
+                            f"{256 // conv.groups} input channels. A depthwise conv gives every channel "
+                            "its own group of one, so no output channel mixes two input channels.")
+
+
+bind_exercises(globals(), [BuildGroupedConv, GroupedConvMACs, GroupedFromPaths, BuildDepthwiseConv])

@@ -1,0 +1,139 @@
+"""Questions for notebook 04, the whole ResNeXt: `from resnext_edu.exercises.nb04 import *`.
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431, Sec. 3.4 (model capacity), Tables 1, 2 and 3.
+"""
+from torch import nn
+
+from .core import CS, EqualityProblem, Incorrect, Problem, bind_exercises
+
+RESNET50_PARAMS = 25_557_032  # torchvision's resnet50
+BLOCKS_50 = (3, 4, 6, 3)  # blocks in stages conv2..conv5 (Table 1)
+
+
+def _block_weights(c, d, n=256):
+    """Conv weights of a block with n-d input and output: C·(n·d + 3·3·d·d + d·n) (Sec. 3.4)."""
+    return c * (n * d + 3 * 3 * d * d + d * n)
+
+
+class GroupedConvsMACs(EqualityProblem):
+    """MACs of all 16 grouped 3x3 convs of ResNeXt-50 (32x4d) together, for one 224x224 image."""
+
+    _var = "grouped_macs"
+    _hints = (
+        "Take one stage at a time: its grouped 3x3 has C·d channels in and out, 32 groups, and works at the "
+        "stage's map size. Notebook 03 showed that doubling the width while halving the side keeps it the "
+        "same cost from stage to stage.",
+        "One conv2-stage grouped 3x3 does 56·56·3·3·(128/32)·128 MACs. How many blocks, each with one such "
+        "conv, does the network have (Table 1)?",
+    )
+    _solution = CS("grouped_macs = (3 + 4 + 6 + 3) * 56 * 56 * 3 * 3 * (128 // 32) * 128")
+    _typical_mistake = CS("grouped_macs = (3 + 4 + 6 + 3) * 56 * 56 * 3 * 3 * 128 * 128")
+    _correct_message = ("Well done. That is only about 5.5% of the network's 4.23 GMACs: in ResNeXt the "
+                        "1x1 convs do most of the arithmetic, and the grouped 3x3s are cheap, which is "
+                        "what lets them be wide.")
+
+    @property
+    def _expected(self):
+        total = 0
+        for i, n_blocks in enumerate(BLOCKS_50):
+            width, side = 128 * 2**i, 56 // 2**i  # group width C·d and output side of stage conv{i+2}
+            total += n_blocks * side * side * 3 * 3 * (width // 32) * width
+        return total
+
+    @property
+    def _mistakes(self):
+        e, one = self._expected, self._expected // sum(BLOCKS_50)
+        return {
+            e * 32: "That treats each 3x3 as a dense conv: more than the whole network's 4.23 GMACs! With "
+                    "groups=32 each filter reads only C_in/32 of the channels.",
+            one: "That is one block's grouped conv. The network has one in every block: count the blocks "
+                 "of all four stages (Table 1).",
+            one * 4: "That counts one block per stage. Stages conv2 to conv5 have 3, 4, 6 and 3 blocks.",
+        }
+
+
+class BlockMACs(EqualityProblem):
+    """MACs of one conv2-stage ResNeXt-50 block (256-d, C = 32, d = 4) on a 56x56 map."""
+
+    _var = "block_macs"
+    _hints = (
+        "With stride 1 every conv in the block outputs 56x56, and a conv does one multiply-accumulate "
+        "per weight per output position. So count the block's conv weights first.",
+        "The block has 32·(256·4 + 3·3·4·4 + 4·256) conv weights (Sec. 3.4); multiply by the "
+        "number of output positions.",
+    )
+    _solution = CS("block_macs = 56 * 56 * 32 * (256 * 4 + 3 * 3 * 4 * 4 + 4 * 256)")
+    _typical_mistake = CS("block_macs = 56 * 56 * (256 * 128 + 3 * 3 * 128 * 128 + 128 * 256)")
+    _correct_message = ("Well done. `counting.count_macs(blocks.ResNeXtBlockC(256, 256, 32, 4), (256, 56, 56))` "
+                        "gives the same number; the explorer's readout shows it too.")
+
+    @property
+    def _expected(self):
+        return 56 * 56 * _block_weights(32, 4)
+
+    @property
+    def _mistakes(self):
+        w = 128  # group width C·d
+        return {
+            _block_weights(32, 4): "That is the number of conv weights. Each weight is used once at every "
+                                   "output position of a 56x56 map.",
+            56 * 56 * (256 * w + 9 * w * w + w * 256): "That treats the 3x3 as a dense conv over all 128 "
+                                                       "channels. With groups=32 each filter reads only its "
+                                                       "own 4 channels: 1/32 of those weights.",
+            56 * 56 * _block_weights(1, 4): "That is one path. The block has C = 32 of them.",
+            28 * 28 * _block_weights(32, 4): "That is a 28x28 map. The conv2 stage works at 56x56.",
+        }
+
+
+def _cardinality_and_width(block):
+    """(C, d) of a ResNeXt block of any form, read off its layers."""
+    if hasattr(block, "paths"):  # forms (a) and (b): one Path per branch
+        return len(block.paths), block.paths[0].conv2.out_channels
+    conv = block.conv2  # form (c) and ResNet's bottleneck
+    return conv.groups, conv.out_channels // conv.groups
+
+
+class BuildResNeXt50_8x14d(Problem):
+    """Build ResNeXt-50 (8x14d) from Table 3 and check it is as big as ResNet-50."""
+
+    _var = "model_8x14d"
+    _hints = (
+        "`models.resnext(depth, cardinality, bottleneck_width)` builds any ResNeXt; the name 8x14d "
+        "reads C x d.",
+        "`models.resnext(50, 8, 14)`.",
+    )
+    _solution = CS("model_8x14d = models.resnext(50, 8, 14)")
+    _typical_mistake = CS("model_8x14d = models.resnext(50, 14, 8)")
+
+    def _check(self, model):
+        if not isinstance(model, nn.Module):
+            raise Incorrect(f"Expected a model (an nn.Module), but `model_8x14d` is a {type(model).__name__}. "
+                            "Did you forget the parentheses, or store a count instead of the model?")
+        layer1 = getattr(model, "layer1", None)
+        if not isinstance(layer1, nn.Sequential) or len(layer1) == 0:
+            raise Incorrect("Your model has no `layer1` stage of blocks, so it is not one of our ResNets. "
+                            "Build it with `models.resnext(...)`.")
+        c, d = _cardinality_and_width(model.layer1[0])
+        if (c, d) == (14, 8):
+            raise Incorrect("Your first block has C = 14 paths of d = 8 channels: cardinality and width are "
+                            "swapped. The name reads C x d, and `models.resnext(depth, cardinality, "
+                            "bottleneck_width)` takes them in that order.")
+        if (c, d) != (8, 14):
+            raise Incorrect(f"Expected C = 8 paths of d = 14 channels in the conv2 stage, but your first "
+                            f"block has C = {c} and d = {d}.")
+        blocks_per_stage = [len(getattr(model, f"layer{i}", [])) for i in range(1, 5)]
+        if blocks_per_stage != [3, 4, 6, 3]:
+            raise Incorrect(f"Expected the 50-layer stages of Table 1, [3, 4, 6, 3] blocks, but your model "
+                            f"has {blocks_per_stage}.")
+        n = sum(p.numel() for p in model.parameters())
+        ratio = n / RESNET50_PARAMS - 1
+        if abs(ratio) > 0.03:
+            raise Incorrect(f"Your model has {n:,} parameters, {ratio:+.1%} from ResNet-50's "
+                            f"{RESNET50_PARAMS:,}; Table 3's models stay within a few percent. Did you change "
+                            "num_classes or the stage widths?")
+        self._correct_message = (f"Well done: {n:,} parameters, {ratio:+.1%} from ResNet-50's {RESNET50_PARAMS:,}. "
+                                 "Same budget, 8 paths: Table 3 gives it 22.3% top-1 error against 23.9%.")
+
+
+bind_exercises(globals(), [GroupedConvsMACs, BlockMACs, BuildResNeXt50_8x14d])

@@ -1,0 +1,159 @@
+"""The cardinality explorer in a real browser: JupyterLab + Chromium, driven by Playwright.
+
+Xie et al. 2017, https://arxiv.org/abs/1611.05431, Table 2. The headless tests check the numbers;
+this one checks that the widget renders in JupyterLab and that its slider reaches the kernel.
+The recipe is COURSE.md's "Testing widgets in a real browser". Skipped without /usr/bin/chromium.
+"""
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from resnext_edu import counting
+from resnext_edu.widgets import CARDINALITIES
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).parent / "screenshots"  # git-ignored
+CELLS = ["from resnext_edu.widgets import cardinality_explorer",
+         "app = cardinality_explorer()\napp"]
+SETTINGS = {  # COURSE.md: keeps the page clean and every cell laid out
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+        {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+}
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, token=None):
+    """(status, body) of a GET; token goes in the Authorization header."""
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+    except OSError:  # not listening yet
+        return None, b""
+
+
+def shutdown_kernels(url, token):
+    """Ask the server to end its kernels, so that none outlives it."""
+    status, body = get(f"{url}/api/kernels", token)
+    for kernel in json.loads(body) if status == 200 else []:
+        request = urllib.request.Request(f"{url}/api/kernels/{kernel['id']}", method="DELETE",
+                                         headers={"Authorization": f"token {token}"})
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except OSError:
+            pass
+
+
+def write_root(root):
+    """A root_dir with the notebook and the user settings, so nothing is written into the repo."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nbformat.write(nb, root / "explorer.ipynb")
+    for name, value in SETTINGS.items():
+        path = root / "settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+
+
+@pytest.fixture
+def server(tmp_path):
+    """JupyterLab on a free port with a random token; yields (base url, token), stops it by its PID."""
+    write_root(tmp_path)
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ, JUPYTER_DATA_DIR=str(tmp_path / "data"),
+               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
+    log = open(tmp_path / "server.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
+         "--ServerApp.port_retries=0", f"--LabApp.user_settings_dir={tmp_path / 'settings'}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while get(f"{url}/api/status?token={token}")[0] != 200:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"JupyterLab did not start:\n{(tmp_path / 'server.log').read_text()[-3000:]}")
+            time.sleep(0.25)
+        yield url, token
+    finally:
+        try:
+            shutdown_kernels(url, token)
+        finally:
+            proc.terminate()  # the `python -m jupyter lab` process itself: jupyter execs lab in place
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.close()
+
+
+def test_slider_updates_readout_in_jupyterlab(server):
+    url, token = server
+    assert get(f"{url}/api/status")[0] == 403  # no token, no entry
+
+    # ArrowRight moves the SelectionSlider one option: C = 32 -> 64, with d = 4.
+    c = CARDINALITIES[CARDINALITIES.index(32) + 1]
+    start_block, start_net = counting.block_params(256, 32, 4), counting.resnext_complexity(50, 32, 4)[0]
+    block, net = counting.block_params(256, c, 4), counting.resnext_complexity(50, c, 4)[0]
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(f"{url}/lab/tree/explorer.ipynb?token={token}")
+            status = page.locator("#jp-main-statusbar")
+            # Run All before the kernel is Idle and JupyterLab silently skips every cell.
+            sync_api.expect(status).to_contain_text("| Idle", timeout=30_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+            prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt")
+            sync_api.expect(prompts).to_have_count(len(CELLS))
+            for i in range(len(CELLS)):
+                sync_api.expect(prompts.nth(i)).to_have_text(re.compile(r"\[\d+\]"), timeout=30_000)
+            sync_api.expect(status).to_contain_text("| Idle", timeout=30_000)
+
+            readout = page.locator(".widget-html", has_text="one conv2 block")
+            sync_api.expect(readout).to_contain_text(f"{start_block:,}", timeout=30_000)
+            sync_api.expect(readout).to_contain_text(f"{start_net:,}")
+            image = page.locator(".widget-image")
+            before = image.get_attribute("src")
+            slider = page.locator(".widget-slider", has_text="cardinality C")
+            slider.locator(".noUi-handle").focus()
+            page.keyboard.press("ArrowRight")
+            sync_api.expect(slider).to_contain_text(str(c))
+            sync_api.expect(readout).to_contain_text(f"{block:,}", timeout=10_000)
+            sync_api.expect(readout).to_contain_text(f"{net:,}")
+            sync_api.expect(image).not_to_have_attribute("src", before, timeout=10_000)  # figure redrawn
+            sync_api.expect(status).to_contain_text("| Idle", timeout=10_000)
+            page.screenshot(path=str(SCREENSHOTS / "browser_explorer.png"), full_page=True)
+        finally:
+            browser.close()
