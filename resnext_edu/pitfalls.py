@@ -1,0 +1,284 @@
+"""Five classic ResNeXt bugs, each planted in an otherwise correct ResNeXt-50 (32x4d).
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431, Table 1 and Fig. 3(c). Each bug is one a real port of the
+paper makes: a Keras-style translation, a misread of Fig. 3, a stem copied from older code.
+
+    >>> model = PITFALLS["keras_strides"]()   # the buggy model
+    >>> symptoms(model)                       # what you would notice: params, sizes, crashes
+    >>> fixed("keras_strides")                # the same code with buggy=False: ResNeXt-50 again
+
+Every pitfall is written in the course's own code: a subclass of ResNeXtBlockC or ResNet with
+`buggy=True`, so the fix is the few lines under `if buggy:`. With buggy=False each one is
+resnext50_32x4d, with torchvision's 25,028,904 parameters and state_dict names.
+`resnext_edu.diagnose` finds every planted bug; PLANTED says which check names which layer.
+"""
+import html
+from dataclasses import dataclass
+from functools import partial
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from .blocks import ResNeXtBlockC
+from .models import ResNet
+
+PAPER_PARAMS = 25_028_904  # torchvision's resnext50_32x4d; the paper's Table 1 rounds it to 25.0M
+INPUT_SIZE = (3, 224, 224)
+OTHER_SIZE = (3, 160, 160)  # a smaller input, as for fast training or a phone: a sound model still runs
+STAGES = ("maxpool", "layer1", "layer2", "layer3", "layer4")  # Table 1's conv1 (after the pool), conv2..conv5
+
+
+def _resnext50(block, num_classes=1000):
+    """ResNeXt-50 (32x4d) with the given block: Table 1's stages [3, 4, 6, 3]."""
+    return ResNet(block, [3, 4, 6, 3], [256, 512, 1024, 2048], cardinality=32, bottleneck_width=4,
+                  num_classes=num_classes)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. A Keras-style translation: the stride on every conv, a shortcut left unused.
+
+
+class KerasStridesBlock(ResNeXtBlockC):
+    """Form (c) as a hasty Keras port writes it: `strides=` on every Conv2D, the shortcut dropped."""
+
+    def __init__(self, in_channels, out_channels, cardinality=32, bottleneck_width=4, stride=1, buggy=True):
+        super().__init__(in_channels, out_channels, cardinality, bottleneck_width, stride)
+        self.buggy = buggy
+        if buggy:
+            # Bug: Keras blocks pass strides=(2, 2) to each Conv2D they build, so all three convs
+            # stride and the map shrinks 8x instead of 2x.
+            self.conv1.stride = self.conv3.stride = (stride, stride)
+
+    def forward(self, x):
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.relu(self.bn2(self.conv2(out)))
+        out = self.bn3(self.conv3(out))
+        if self.buggy and self.conv2.stride != (1, 1):
+            # Bug: the 8x smaller map no longer fits the shortcut, and the "fix" was to leave the
+            # shortcut out: self.downsample is built but never used.
+            return self.relu(out)
+        return self._merge(out, x)
+
+
+def keras_strides(num_classes=1000, buggy=True):
+    """ResNeXt-50 whose first block of each stage strides on all three convs and skips its shortcut."""
+    return _resnext50(partial(KerasStridesBlock, buggy=buggy), num_classes)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. The first 1x1 grouped too.
+
+
+class GroupedFirst1x1Block(ResNeXtBlockC):
+    """Form (c) with groups=cardinality on the first 1x1 as well as on the 3x3."""
+
+    def __init__(self, in_channels, out_channels, cardinality=32, bottleneck_width=4, stride=1, buggy=True):
+        super().__init__(in_channels, out_channels, cardinality, bottleneck_width, stride)
+        if buggy:
+            # Bug: "grouped convolution" read as "every conv of the block is grouped". Each path now
+            # sees only in_channels / C of the block's input (Fig. 3(a) gives each path all of it).
+            self.conv1 = nn.Conv2d(in_channels, cardinality * bottleneck_width, 1, groups=cardinality, bias=False)
+
+
+def grouped_first_1x1(num_classes=1000, buggy=True):
+    """ResNeXt-50 whose blocks also group their first 1x1 conv."""
+    return _resnext50(partial(GroupedFirst1x1Block, buggy=buggy), num_classes)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. A stem padded by 4, and a fixed 7x7 average pool.
+
+
+class StemPaddingFixedPool(ResNet):
+    """ResNeXt-50 with the 7x7 stem padded by 4 (not 3) and AvgPool2d(7) instead of global pooling."""
+
+    def __init__(self, num_classes=1000, buggy=True):
+        super().__init__(ResNeXtBlockC, [3, 4, 6, 3], [256, 512, 1024, 2048], 32, 4, num_classes)
+        if buggy:
+            # Bug: padding 4 makes the stem's output 113x113, not 112x112, and every later map one larger:
+            # 8x8 at the end, where the paper has 7x7.
+            self.conv1.padding = (4, 4)
+            # Bug: a pool sized for one input. At 224 it averages the top-left 7x7 of the 8x8 map; at
+            # 160 the map is 6x6 and the pool fails.
+            self.avgpool = nn.AvgPool2d(7)
+
+
+def stem_padding_fixed_pool(num_classes=1000, buggy=True):
+    """ResNeXt-50 with a stem padded by 4 and a fixed AvgPool2d(7) before the classifier."""
+    return StemPaddingFixedPool(num_classes, buggy)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Convs with biases before BN, and a projection shortcut on every block.
+
+
+class BiasedProjectionBlock(ResNeXtBlockC):
+    """Form (c) with bias=True on every conv and a 1x1 projection shortcut even where shapes match."""
+
+    def __init__(self, in_channels, out_channels, cardinality=32, bottleneck_width=4, stride=1, buggy=True):
+        super().__init__(in_channels, out_channels, cardinality, bottleneck_width, stride)
+        if buggy:
+            width = cardinality * bottleneck_width  # C·d
+            # Bug: Conv2d's default bias=True, kept although a BN follows each conv.
+            self.conv1 = nn.Conv2d(in_channels, width, 1)
+            self.conv2 = nn.Conv2d(width, width, 3, stride, padding=1, groups=cardinality)
+            self.conv3 = nn.Conv2d(width, out_channels, 1)
+            # Bug: a projection on every block, also where the identity fits (same channels, stride 1).
+            self.downsample = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride),
+                                            nn.BatchNorm2d(out_channels))
+
+
+def biased_convs_projections(num_classes=1000, buggy=True):
+    """ResNeXt-50 with biased convs before every BN and a projection shortcut in every block."""
+    return _resnext50(partial(BiasedProjectionBlock, buggy=buggy), num_classes)
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. A classifier hard-coded to 100 classes.
+
+
+class Head100(ResNet):
+    """ResNeXt-50 whose classifier has 100 outputs whatever num_classes says."""
+
+    def __init__(self, num_classes=1000, buggy=True):
+        super().__init__(ResNeXtBlockC, [3, 4, 6, 3], [256, 512, 1024, 2048], 32, 4, num_classes)
+        if buggy:
+            # Bug: CIFAR-100's width, copied from another project; num_classes is ignored.
+            self.fc = nn.Linear(2048, 100)
+
+
+def hardcoded_100_classes(num_classes=1000, buggy=True):
+    """ResNeXt-50 with a 100-class head hard-coded, so num_classes=1000 is ignored."""
+    return Head100(num_classes, buggy)
+
+
+# Name -> builder: builder() is the buggy model, builder(buggy=False) the fixed one.
+PITFALLS = {
+    "keras_strides": keras_strides,
+    "grouped_first_1x1": grouped_first_1x1,
+    "stem_padding_fixed_pool": stem_padding_fixed_pool,
+    "biased_convs_projections": biased_convs_projections,
+    "hardcoded_100_classes": hardcoded_100_classes,
+}
+
+# Where each bug is planted: {check of resnext_edu.diagnose: a layer its finding names}.
+# Run diagnose(model, cardinality=32, num_classes=1000) to see them.
+PLANTED = {
+    "keras_strides": {"strided-chain": "layer2.0", "no-gradient": "layer2.0.downsample",
+                      "total-stride": "avgpool"},
+    "grouped_first_1x1": {"grouped-1x1": "layer1.0.conv1"},
+    "stem_padding_fixed_pool": {"padding": "conv1", "fixed-pool": "avgpool", "total-stride": "conv1"},
+    "biased_convs_projections": {"bias-before-bn": "layer1.0.conv1", "projection": "layer1.1.downsample"},
+    "hardcoded_100_classes": {"num-classes": "fc"},
+}
+
+
+def _check_name(name):
+    if name not in PITFALLS:
+        raise ValueError(f"name={name!r} is not a pitfall; use one of {', '.join(map(repr, PITFALLS))}")
+
+
+def fixed(name):
+    """The pitfall's own code with buggy=False: ResNeXt-50 (32x4d), 25,028,904 parameters."""
+    _check_name(name)
+    return PITFALLS[name](buggy=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Symptoms: what you would notice without reading the code.
+
+
+@dataclass(frozen=True)
+class Symptoms:
+    """What a model shows from outside: its size, its output at another input size, its stage sizes."""
+
+    params: int            # all parameters
+    output_160: object     # output shape at 160x160 without the batch, e.g. (1000,), or the error message
+    stages: dict           # {"maxpool": (56, 56), "layer1": ..., "layer4": (7, 7)} at 224x224
+
+    @property
+    def params_vs_paper(self):
+        """Parameters minus the paper's ResNeXt-50 (32x4d): 0 for a faithful model."""
+        return self.params - PAPER_PARAMS
+
+    def _rows(self):
+        ok = isinstance(self.output_160, tuple)
+        stages = ", ".join(f"{name} {'x'.join(map(str, hw))}" for name, hw in self.stages.items())
+        return [("parameters", f"{self.params:,} ({self.params_vs_paper:+,} against {PAPER_PARAMS:,})"),
+                ("output at 160x160", str(self.output_160) if ok else f"fails: {self.output_160}"),
+                ("maps at 224x224", stages)]
+
+    def __str__(self):
+        return "\n".join(f"{k:18} {v}" for k, v in self._rows())
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        rows = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in self._rows())
+        return f'<table style="text-align:left">{rows}</table>'
+
+
+@torch.no_grad()
+def _forward(model, size, hooks=()):
+    """Forward one image of `size` on the meta device (shapes only); the output, or the error message."""
+    state = {k: t.to("meta") for k, t in [*model.named_parameters(), *model.named_buffers()]}
+    handles = [module.register_forward_hook(hook) for module, hook in hooks]
+    training = model.training
+    try:
+        model.eval()
+        return functional_call(model, state, (torch.empty(1, *size, device="meta"),))
+    except (RuntimeError, ValueError) as err:  # a shape that does not fit: the symptom we look for
+        return str(err).strip().splitlines()[0]
+    finally:
+        model.train(training)
+        for h in handles:
+            h.remove()
+
+
+def symptoms(model):
+    """Parameters, the output shape at 160x160 (or its error) and each stage's map size at 224x224."""
+    stages = {}
+
+    def record(name):
+        return lambda module, args, out: stages.__setitem__(name, tuple(out.shape[2:]))
+
+    children = dict(model.named_children())
+    _forward(model, INPUT_SIZE, [(children[s], record(s)) for s in STAGES if s in children])
+    out = _forward(model, OTHER_SIZE)
+    return Symptoms(sum(p.numel() for p in model.parameters()),
+                    tuple(out.shape[1:]) if isinstance(out, torch.Tensor) else out,
+                    {s: stages[s] for s in STAGES if s in stages})
+
+
+def table():
+    """Symptoms of every pitfall and of the fixed model, one row each."""
+    with torch.device("meta"):  # shapes are all it needs: no memory, no weight init
+        rows = [(name, symptoms(build())) for name, build in PITFALLS.items()]
+        rows.append(("fixed (resnext50_32x4d)", symptoms(fixed("keras_strides"))))
+    return SymptomsTable(rows)
+
+
+class SymptomsTable(list):
+    """(name, Symptoms) rows that print as a plain table and show as HTML in a notebook."""
+
+    header = ("pitfall", "params", "vs 25,028,904", "output at 160", "maps at 224 (stem, conv2..conv5)")
+
+    def _cells(self):
+        return [(name, f"{s.params:,}", f"{s.params_vs_paper:+,}",
+                 str(s.output_160) if isinstance(s.output_160, tuple) else "fails",
+                 ", ".join(str(hw[0]) for hw in s.stages.values())) for name, s in self]
+
+    def __str__(self):
+        lines = [self.header, *self._cells()]
+        widths = [max(len(line[i]) for line in lines) for i in range(len(self.header))]
+        fmt = lambda line: "  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()  # noqa: E731
+        return "\n".join([fmt(self.header), "-" * len(fmt(self.header))] + [fmt(c) for c in self._cells()])
+
+    __repr__ = __str__
+
+    def _repr_html_(self):
+        row = lambda tag, cells: "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"  # noqa: E731
+        return (f'<table style="text-align:left"><thead>{row("th", self.header)}</thead><tbody>'
+                + "".join(row("td", c) for c in self._cells()) + "</tbody></table>")
