@@ -12,6 +12,8 @@ The group width, C·d, is the number of channels inside the block's 3x3 stage.
 import torch
 from torch import nn
 
+from .checks import check_size, check_stride, divisors  # noqa: F401  divisors: for the builders' errors
+
 FORMS = ("a", "b", "c")
 
 
@@ -25,29 +27,14 @@ def conv1x1(in_channels, out_channels, stride=1):
     return nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False)
 
 
-def divisors(n):
-    """All whole numbers that divide n, for error messages that suggest what would work."""
-    return [k for k in range(1, n + 1) if n % k == 0]
-
-
-def _check_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
-
-
-def _check_stride(stride):
-    if stride not in (1, 2) or isinstance(stride, bool):
-        raise ValueError(f"stride={stride!r} is not supported; use 1 (keep the size) or 2 (halve it)")
-
-
-def _shortcut(in_channels, out_channels, stride):
+def shortcut(in_channels, out_channels, stride):
     """Projection shortcut (1x1 conv + BN) when the shape changes, else None for the identity."""
     if stride == 1 and in_channels == out_channels:
         return None
     return nn.Sequential(conv1x1(in_channels, out_channels, stride), nn.BatchNorm2d(out_channels))
 
 
-class _Residual(nn.Module):
+class Residual(nn.Module):
     """Shared forward tail: add the shortcut, then ReLU (He et al. 2016; Xie et al. 2017, Sec. 3.3)."""
 
     def _merge(self, out, x):
@@ -55,16 +42,16 @@ class _Residual(nn.Module):
         return self.relu(out + identity)
 
 
-class BasicBlock(_Residual):
+class BasicBlock(Residual):
     """Two 3x3 convs, used by ResNet-18/34 (He et al. 2016, Fig. 5 left)."""
 
     expansion = 1
 
     def __init__(self, in_channels, out_channels, cardinality=1, bottleneck_width=64, stride=1):
         super().__init__()
-        _check_size("in_channels", in_channels)
-        _check_size("out_channels", out_channels)
-        _check_stride(stride)
+        check_size("in_channels", in_channels)
+        check_size("out_channels", out_channels)
+        check_stride(stride)
         if cardinality != 1 or bottleneck_width != 64:
             raise ValueError(
                 f"BasicBlock supports only cardinality=1 and bottleneck_width=64, got "
@@ -75,7 +62,7 @@ class BasicBlock(_Residual):
         self.conv2 = conv3x3(out_channels, out_channels)
         self.bn2 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = _shortcut(in_channels, out_channels, stride)
+        self.downsample = shortcut(in_channels, out_channels, stride)
 
     def forward(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
@@ -83,7 +70,7 @@ class BasicBlock(_Residual):
         return self._merge(out, x)
 
 
-class ResNeXtBlockC(_Residual):
+class ResNeXtBlockC(Residual):
     """Form (c): 1x1, grouped 3x3 with C groups, 1x1 (Xie et al. 2017, Fig. 3(c))."""
 
     expansion = 4
@@ -98,7 +85,7 @@ class ResNeXtBlockC(_Residual):
         self.conv3 = conv1x1(group_width, out_channels)
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = _shortcut(in_channels, out_channels, stride)
+        self.downsample = shortcut(in_channels, out_channels, stride)
 
     def forward(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
@@ -138,7 +125,7 @@ class Path(nn.Module):
         return out if self.conv3 is None else self.conv3(out)
 
 
-class ResNeXtBlockA(_Residual):
+class ResNeXtBlockA(Residual):
     """Form (a): C identical paths, summed, one BN on the sum (Xie et al. 2017, Fig. 3(a), Eq. 3)."""
 
     expansion = 4
@@ -151,7 +138,7 @@ class ResNeXtBlockA(_Residual):
         )
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = _shortcut(in_channels, out_channels, stride)
+        self.downsample = shortcut(in_channels, out_channels, stride)
 
     def forward(self, x):
         out = sum(path(x) for path in self.paths)  # F(x) = sum_i T_i(x)
@@ -159,7 +146,7 @@ class ResNeXtBlockA(_Residual):
         return self._merge(out, x)
 
 
-class ResNeXtBlockB(_Residual):
+class ResNeXtBlockB(Residual):
     """Form (b): C paths concatenated after their 3x3, then one 1x1 (Xie et al. 2017, Fig. 3(b))."""
 
     expansion = 4
@@ -171,7 +158,7 @@ class ResNeXtBlockB(_Residual):
         self.conv3 = conv1x1(group_width, out_channels)
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = _shortcut(in_channels, out_channels, stride)
+        self.downsample = shortcut(in_channels, out_channels, stride)
 
     def forward(self, x):
         out = torch.cat([path(x) for path in self.paths], dim=1)  # (N, C·d, H, W)
@@ -186,8 +173,8 @@ def _check_block_args(in_channels, out_channels, cardinality, bottleneck_width, 
     """Validate a ResNeXt block's arguments at construction; return the group width C·d."""
     for name, value in [("in_channels", in_channels), ("out_channels", out_channels),
                         ("cardinality", cardinality), ("bottleneck_width", bottleneck_width)]:
-        _check_size(name, value)
-    _check_stride(stride)
+        check_size(name, value)
+    check_stride(stride)
     return cardinality * bottleneck_width
 
 

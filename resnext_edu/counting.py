@@ -1,8 +1,8 @@
 """Counting parameters and multiply-accumulates (MACs), the paper's measures of complexity.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431. Tables 1 and 2 compare models "of (nearly) the same
-complexity": the same number of parameters and of FLOPs.
+https://arxiv.org/abs/1611.05431. Tables 1 and 2 compare models of "preserved complexity"
+(Sec. 3.4): about the same number of parameters and of FLOPs.
 
 What counts what (at 224x224, batch 1):
 - The paper's "FLOPs" are multiply-accumulates (MACs) of the conv and fc layers. So are ours:
@@ -25,7 +25,6 @@ count_macs learns each layer's output size from one forward pass, run on the met
 numbers from formulas alone, fast enough for a slider.
 """
 import math
-import operator
 import re
 from dataclasses import dataclass
 
@@ -33,49 +32,12 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
+from .checks import check_input_size, check_module, check_size
+
 _CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 # ---------------------------------------------------------------------------------------------
 # Checking arguments: a clear message here beats a shape error deep inside torch.
-
-
-def _check_module(module, caller):
-    """Raise TypeError unless module is an nn.Module instance, with a hint for common slips."""
-    if isinstance(module, nn.Module):
-        return
-    if isinstance(module, type) and issubclass(module, nn.Module):
-        hint = f"; did you forget the parentheses, {module.__name__}(...)?"
-        raise TypeError(f"{caller} expects an nn.Module instance, got {module!r}{hint}")
-    if callable(module) and hasattr(module, "__name__"):
-        hint = f"; did you forget the parentheses, {module.__name__}()?"
-        raise TypeError(f"{caller} expects an nn.Module instance, got the function "
-                        f"{module.__name__}{hint}")
-    if isinstance(module, str):
-        from .models import MODELS
-        hint = f"; build the model first, models.{module}()" if module in MODELS else ""
-        raise TypeError(f"{caller} expects an nn.Module instance, got the string {module!r}{hint}")
-    raise TypeError(f"{caller} expects an nn.Module instance, got {module!r} ({type(module).__name__})")
-
-
-def _check_input_size(input_size):
-    """Return input_size as a tuple (C, H, W) of ints, or raise ValueError naming it."""
-    message = f"input_size should be (channels, height, width), got {input_size!r}"
-    try:
-        size = tuple(input_size)
-        whole = all(not isinstance(s, bool) and operator.index(s) >= 1 for s in size)
-    except TypeError:
-        whole = False
-    if whole and len(size) == 4:
-        message += "; leave out the batch dimension"
-    if not whole or len(size) != 3:
-        raise ValueError(message)
-    return tuple(operator.index(s) for s in size)
-
-
-def _check_whole(name, value):
-    """Raise ValueError unless value is a whole number of at least 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,7 +46,7 @@ def _check_whole(name, value):
 
 def count_params(module, trainable_only=False):
     """Number of parameters (each shared tensor once), as a plain int; nanoGPT's get_num_params."""
-    _check_module(module, "count_params")
+    check_module(module, "count_params")
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -147,8 +109,8 @@ def _trace(module, input_size, caller):
     it can (shapes only), else on real zeros. Eval mode keeps BN statistics untouched,
     and each submodule's own training flag is restored afterwards.
     """
-    _check_module(module, caller)
-    size = _check_input_size(input_size)
+    check_module(module, caller)
+    size = check_input_size(input_size)
     calls = []
 
     def hook(name):
@@ -393,10 +355,10 @@ def plot_breakdown(module_or_breakdown, input_size=None, ax=None):
 
 
 def block_params(in_out_channels, cardinality, bottleneck_width):
-    """Conv weights of a block, C·(in·d + 3·3·d·d + d·out), in = out (Xie et al. 2017, Sec. 3.3)."""
-    _check_whole("in_out_channels", in_out_channels)
-    _check_whole("cardinality", cardinality)
-    _check_whole("bottleneck_width", bottleneck_width)
+    """Conv weights of a block, C·(in·d + 3·3·d·d + d·out), in = out (Xie et al. 2017, Sec. 3.4, Eq. 4)."""
+    check_size("in_out_channels", in_out_channels)
+    check_size("cardinality", cardinality)
+    check_size("bottleneck_width", bottleneck_width)
     c, d, n = cardinality, bottleneck_width, in_out_channels
     return c * (n * d + 3 * 3 * d * d + d * n)
 
@@ -409,9 +371,9 @@ def equal_complexity_width(cardinality, in_out_channels=256, reference_width=64)
     (C above about 134 for 256-d blocks) even d = 1 goes over the budget; compare
     block_params(...) with the reference to see by how much.
     """
-    _check_whole("cardinality", cardinality)
-    _check_whole("in_out_channels", in_out_channels)
-    _check_whole("reference_width", reference_width)
+    check_size("cardinality", cardinality)
+    check_size("in_out_channels", in_out_channels)
+    check_size("reference_width", reference_width)
     budget = block_params(in_out_channels, 1, reference_width)
     # Solve 9C·d² + 2·in·C·d = budget for real d, then try the whole numbers on either side.
     a, b = 9 * cardinality, 2 * in_out_channels * cardinality
@@ -450,7 +412,7 @@ def resnext_complexity(depth, cardinality, bottleneck_width, num_classes=1000, i
         raise ValueError(f"depth={depth!r} is unknown; use one of {', '.join(map(str, STAGE_BLOCKS))}")
     for name, value in [("cardinality", cardinality), ("bottleneck_width", bottleneck_width),
                         ("num_classes", num_classes), ("input_size", input_size)]:
-        _check_whole(name, value)
+        check_size(name, value)
     stem = 64
     if depth == 29:
         side = _out(input_size, 3, 1, 1)

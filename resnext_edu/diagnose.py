@@ -35,7 +35,6 @@ How it sees a model (heuristics, written so that they hold for any nn.Module):
 """
 import html
 import math
-import operator
 import re
 import textwrap
 from dataclasses import dataclass
@@ -45,6 +44,8 @@ from torch import nn
 from torch.func import functional_call
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.conv import _ConvNd
+
+from .checks import check_input_size, check_module
 
 __all__ = ["SEVERITIES", "Finding", "Findings", "diagnose"]
 
@@ -867,33 +868,6 @@ CHECKS = (_check_strided_chains, _check_total_stride, _check_padding, _check_fix
 # diagnose.
 
 
-def _check_model(model):
-    if isinstance(model, nn.Module):
-        return
-    if isinstance(model, type) and issubclass(model, nn.Module):
-        raise TypeError(f"diagnose expects an nn.Module instance, got the class {model.__name__}; "
-                        f"did you forget the parentheses, {model.__name__}(...)?")
-    if callable(model) and hasattr(model, "__name__"):
-        raise TypeError(f"diagnose expects an nn.Module instance, got the function {model.__name__}; "
-                        f"did you forget the parentheses, {model.__name__}()?")
-    raise TypeError(f"diagnose expects an nn.Module instance, got {model!r} ({type(model).__name__})")
-
-
-def _check_input_size(input_size):
-    """Return input_size as a tuple (C, H, W) of ints, or raise ValueError naming it."""
-    message = f"input_size should be (channels, height, width), got {input_size!r}"
-    try:
-        size = tuple(input_size)
-        whole = all(not isinstance(s, bool) and operator.index(s) >= 1 for s in size)
-    except TypeError:
-        whole = False
-    if whole and len(size) == 4:
-        message += "; leave out the batch dimension"
-    if not whole or len(size) != 3:
-        raise ValueError(message)
-    return tuple(operator.index(s) for s in size)
-
-
 def _check_optional_whole(name, value):
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise ValueError(f"{name}={value!r} must be None or a whole number of at least 1")
@@ -933,8 +907,8 @@ def diagnose(model, input_size=(3, 224, 224), cardinality=None, num_classes=None
     Raises TypeError for a non-module, ValueError for a bad argument or a forward pass that fails
     at input_size.
     """
-    _check_model(model)
-    size = _check_input_size(input_size)
+    check_module(model, "diagnose")
+    size = check_input_size(input_size)
     _check_optional_whole("cardinality", cardinality)
     _check_optional_whole("num_classes", num_classes)
 

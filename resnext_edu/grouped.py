@@ -11,7 +11,7 @@ group ever sees a channel of another group, so the fused weight is block-diagona
 import torch
 from torch import nn
 
-from .blocks import divisors
+from .checks import check_size, divisors
 
 
 class GroupedConv2dLoop(nn.Module):
@@ -21,8 +21,7 @@ class GroupedConv2dLoop(nn.Module):
         super().__init__()
         for name, value in [("in_channels", in_channels), ("out_channels", out_channels),
                             ("kernel_size", kernel_size), ("groups", groups)]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+            check_size(name, value)
         for name, channels in [("in_channels", in_channels), ("out_channels", out_channels)]:
             if channels % groups:
                 common = [k for k in divisors(in_channels) if out_channels % k == 0]

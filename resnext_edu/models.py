@@ -7,7 +7,8 @@ counts, so `model.load_state_dict(torchvision_weights)` works with strict=True.
 """
 from torch import nn
 
-from .blocks import BLOCK_FORMS, FORMS, BasicBlock, Bottleneck, divisors  # noqa: F401
+from .blocks import BLOCK_FORMS, FORMS, BasicBlock, Bottleneck
+from .checks import check_size, divisors  # noqa: F401  divisors: for the train CLI's errors
 
 # Blocks per stage for each depth (He et al. 2016, Table 1; Xie et al. 2017, Table 1).
 IMAGENET_LAYERS = {
@@ -36,8 +37,7 @@ class ResNet(nn.Module):
         super().__init__()
         for name, value in [("num_classes", num_classes), ("in_channels", in_channels),
                             ("stem_width", stem_width)]:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+            check_size(name, value)
         if len(layers) != len(stage_widths):
             raise ValueError(f"layers={list(layers)} and stage_widths={list(stage_widths)} "
                              "must have one entry per stage")
@@ -106,9 +106,8 @@ def resnext(depth, cardinality, bottleneck_width, num_classes=1000, form="c", *,
     """
     _check_choice("depth", depth, RESNEXT_DEPTHS)
     _check_choice("form", form, FORMS)
-    for name, value in [("cardinality", cardinality), ("bottleneck_width", bottleneck_width)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+    check_size("cardinality", cardinality)
+    check_size("bottleneck_width", bottleneck_width)
     if depth == 29:
         layers, cifar = [3, 3, 3], True
     else:

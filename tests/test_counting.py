@@ -282,7 +282,7 @@ def test_input_with_wrong_channels_or_too_small():
 @pytest.mark.parametrize("not_a_module, message", [
     (resnet50, "got the function resnet50; did you forget the parentheses, resnet50()?"),
     (nn.Conv2d, "did you forget the parentheses, Conv2d(...)?"),
-    ("resnet50", "got the string 'resnet50'"),
+    ("resnet50", "got 'resnet50', a string"),
     (42, "got 42 (int)"),
 ])
 def test_not_a_module(not_a_module, message):

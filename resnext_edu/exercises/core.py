@@ -9,7 +9,8 @@ import html
 import inspect
 import math
 
-__all__ = ["CS", "EqualityProblem", "Feedback", "Incorrect", "Problem", "bind_exercises", "____"]
+__all__ = ["CS", "EqualityProblem", "Feedback", "FunctionProblem", "Incorrect", "Problem", "bind_exercises",
+           "____"]
 
 
 class _Blank:
@@ -126,6 +127,23 @@ class EqualityProblem(Problem):
             return
         advice = self._mistakes.get(value, "Compare your working with the section above, or call `.hint()`.")
         raise Incorrect(f"`{self._var}` is {_fmt(value)}{self._unit}, which is not right. {advice}")
+
+
+class FunctionProblem(Problem):
+    """A question whose answer is a function. Starter code that still returns ____ is "not attempted"."""
+
+    def _sample_args(self):
+        """Arguments to call the student's function with, to see whether it still returns ____."""
+        raise NotImplementedError
+
+    def evaluate(self, value):
+        if callable(value) and not isinstance(value, type) and not hasattr(value, "forward"):
+            try:
+                if isinstance(value(*self._sample_args()), _Blank):
+                    return Feedback("Not attempted", f"Your `{self._var}` still returns ____. {self._not_attempted}")
+            except Exception:  # noqa: BLE001  _check reports what went wrong
+                pass
+        return super().evaluate(value)
 
 
 def _fmt(value):

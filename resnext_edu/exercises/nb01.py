@@ -37,8 +37,8 @@ class IdentityBlock(Problem):
         "identity_block = block"
     )
     _correct_message = ("Right: F(x) is now 0, so the block passes x through its shortcut, while its convs keep "
-                        "their random weights. Goyal et al. (2017) start training like this, with the last BN's "
-                        "scale at zero (torchvision's `zero_init_residual=True`).")
+                        "their random weights. torchvision's `zero_init_residual=True` starts training from this "
+                        "point, the last BN's scale at zero in every block, citing Goyal et al. (2017).")
 
     def _check(self, value):
         if not isinstance(value, nn.Module):

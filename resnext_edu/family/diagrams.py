@@ -21,8 +21,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path
 
-from ..blocks import _check_stride
-from ..viz.diagrams import FONT, INCH, SUM_RADIUS, BlockDiagram, _span, check_size, new_figure
+from ..checks import check_size, check_stride
+from ..viz.diagrams import FONT, INCH, SUM_RADIUS, BlockDiagram, _span, new_figure
 from .res2net import _check_scale, _check_width
 from .resnest import check_split_attention
 from .se import se_channels
@@ -171,7 +171,7 @@ def _spec_se(in_channels=256, out_channels=None, cardinality=32, bottleneck_widt
         check_size(name, value)
     out_channels = in_channels if out_channels is None else out_channels
     check_size("out_channels", out_channels)
-    _check_stride(stride)
+    check_stride(stride)
     n, w, r = in_channels, cardinality * bottleneck_width, se_channels(out_channels, reduction)
     spec, xs = Spec("SE-ResNeXt block"), -1.45
     projection = _projection(n, out_channels, stride)
@@ -203,7 +203,7 @@ def _spec_resnest(in_channels=256, out_channels=None, cardinality=1, bottleneck_
     check_size("bottleneck_width", bottleneck_width)
     out_channels = in_channels if out_channels is None else out_channels
     check_size("out_channels", out_channels)
-    _check_stride(stride)
+    check_stride(stride)
     n, k, r, w = in_channels, cardinality, radix, cardinality * bottleneck_width
     a = check_split_attention(w, k, r)
     spec = Spec("ResNeSt block (split attention)")
@@ -248,7 +248,7 @@ def _spec_res2net(in_channels=256, out_channels=None, width=26, scale=4, cardina
     _check_width(width, cardinality)
     out_channels = in_channels if out_channels is None else out_channels
     check_size("out_channels", out_channels)
-    _check_stride(stride)
+    check_stride(stride)
     n, w, s = in_channels, width, scale
     first = stride != 1 or n != out_channels  # parts not chained, last part pooled
     convs = list(range(s - 1)) if s <= MAX_PARTS else [0, 1, s - 2]  # indices of drawn conv parts
@@ -308,7 +308,7 @@ def _spec_res2net(in_channels=256, out_channels=None, width=26, scale=4, cardina
 def _spec_rexnet(in_channels=16, out_channels=27, expansion=6, stride=1, se_ratio=1 / 12):
     for name, value in [("in_channels", in_channels), ("out_channels", out_channels), ("expansion", expansion)]:
         check_size(name, value)
-    _check_stride(stride)
+    check_stride(stride)
     if not 0 <= se_ratio < 1:
         raise ValueError(f"se_ratio={se_ratio!r} must be in [0, 1): 0 for no SE, ReXNet uses 1/12")
     n, m = in_channels, in_channels * expansion
@@ -531,7 +531,7 @@ def draw_family_block(kind, ax=None, **config):
 
 
 def draw_beside_resnext(in_channels=320, cardinality=32, bottleneck_width=4, scale=0.17):
-    """Inception-ResNet-A beside a ResNeXt block (form c) of the same in/out width (Xie et al. 2017, Sec. 3.2)."""
+    """Inception-ResNet-A beside a ResNeXt block (form c) of the same in/out width (Xie et al. 2017, Sec. 3.3)."""
     spec = family_spec("inception_resnet_a", in_channels=in_channels, scale=scale)
     (w1, h1), w2 = _figsize(spec), _span("c", cardinality) * INCH
     fig = new_figure(w1 + w2, h1)

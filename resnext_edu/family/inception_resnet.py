@@ -4,7 +4,7 @@ Szegedy et al., "Inception-v4, Inception-ResNet and the Impact of Residual Conne
 Learning", AAAI 2017, https://arxiv.org/abs/1602.07261. On the 35x35 grid, three branches of
 different depth (1x1; 1x1-3x3; 1x1-3x3-3x3) are concatenated, a linear 1x1 conv restores the
 width, and the result is scaled down before the sum (Fig. 16; scaling, Sec. 3.3). ResNeXt's
-paths all share one topology instead (Xie et al. 2017, Sec. 3.2), which `resnext_beside` puts
+paths all share one topology instead (Xie et al. 2017, Sec. 3.3), which `resnext_beside` puts
 next to it at the same in/out width. Layer names follow timm's `inception_resnet_v2.py`
 (`Block35`), so timm's weights load with strict=True.
 """
@@ -13,7 +13,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from ..blocks import ResNeXtBlockC, _check_size
+from ..blocks import ResNeXtBlockC
+from ..checks import check_size
 
 BN_EPS = 1e-3  # the TensorFlow original's BatchNorm epsilon, kept by timm for its weights
 
@@ -35,7 +36,7 @@ class InceptionResNetA(nn.Module):
 
     def __init__(self, in_channels=320, scale=0.17, eps=BN_EPS):
         super().__init__()
-        _check_size("in_channels", in_channels)
+        check_size("in_channels", in_channels)
         if not 0 < scale <= 1:
             raise ValueError(f"scale={scale!r} must be in (0, 1]; Inception-ResNet-v2 uses 0.17 here")
         self.scale = scale
@@ -53,5 +54,5 @@ class InceptionResNetA(nn.Module):
 
 
 def resnext_beside(in_channels=320, cardinality=32, bottleneck_width=4):
-    """A ResNeXt block (form c) with the same in/out width: C identical paths (Xie et al. 2017, Sec. 3.2)."""
+    """A ResNeXt block (form c) with the same in/out width: C identical paths (Xie et al. 2017, Sec. 3.3)."""
     return ResNeXtBlockC(in_channels, in_channels, cardinality, bottleneck_width)

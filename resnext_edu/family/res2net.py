@@ -12,7 +12,8 @@ from functools import partial
 import torch
 from torch import nn
 
-from ..blocks import _check_size, _check_stride, _Residual, _shortcut, conv1x1, conv3x3, divisors
+from ..blocks import Residual, conv1x1, conv3x3, shortcut
+from ..checks import check_size, check_stride, divisors
 from ..models import ResNet
 from .se import STAGE_WIDTHS
 
@@ -24,14 +25,14 @@ def _check_scale(scale):
 
 
 def _check_width(width, cardinality):
-    _check_size("width", width)
-    _check_size("cardinality", cardinality)
+    check_size("width", width)
+    check_size("cardinality", cardinality)
     if width % cardinality:
         raise ValueError(f"cardinality={cardinality} must divide the part width width={width}; "
                          f"try cardinality {', '.join(map(str, divisors(width)))}")
 
 
-class Res2NetBlock(_Residual):
+class Res2NetBlock(Residual):
     """1x1 to s parts of width w, hierarchical 3x3 convs, concatenation, 1x1 (Gao et al. 2019, Fig. 2(b)).
 
     cardinality, bottleneck_width: C and d; each part has w = C·d channels, and its 3x3 conv
@@ -45,11 +46,11 @@ class Res2NetBlock(_Residual):
 
     def __init__(self, in_channels, out_channels, cardinality=1, bottleneck_width=26, scale=4, stride=1):
         super().__init__()
-        _check_size("in_channels", in_channels)
-        _check_size("out_channels", out_channels)
-        _check_size("bottleneck_width", bottleneck_width)
+        check_size("in_channels", in_channels)
+        check_size("out_channels", out_channels)
+        check_size("bottleneck_width", bottleneck_width)
         _check_scale(scale)
-        _check_stride(stride)
+        check_stride(stride)
         width = cardinality * bottleneck_width  # w, channels of each part
         _check_width(width, cardinality)
         self.width, self.scale = width, scale
@@ -63,7 +64,7 @@ class Res2NetBlock(_Residual):
         self.conv3 = conv1x1(width * scale, out_channels)
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.downsample = _shortcut(in_channels, out_channels, stride)
+        self.downsample = shortcut(in_channels, out_channels, stride)
 
     def forward(self, x):
         out = self.relu(self.bn1(self.conv1(x)))
@@ -109,10 +110,10 @@ def res2net_block_complexity(in_out_channels, width, scale, cardinality=1, spati
     The same block as Res2NetBlock(n, n, C, w // C, s): stride 1, so no shortcut and no pool.
     Params count BN, as count_params does; MACs count convs, as count_macs does.
     """
-    _check_size("in_out_channels", in_out_channels)
+    check_size("in_out_channels", in_out_channels)
     _check_scale(scale)
     _check_width(width, cardinality)
-    _check_size("spatial", spatial)
+    check_size("spatial", spatial)
     n, w, s = in_out_channels, width, scale
     conv1, parts, conv3 = n * w * s, (s - 1) * 3 * 3 * (w // cardinality) * w, w * s * n
     params = conv1 + 2 * w * s + parts + (s - 1) * 2 * w + conv3 + 2 * n

@@ -12,7 +12,8 @@ from functools import partial
 
 from torch import nn
 
-from ..blocks import _check_size, _check_stride, _Residual, conv1x1, conv3x3, divisors
+from ..blocks import Residual, conv1x1, conv3x3
+from ..checks import check_size, check_stride, divisors
 from ..models import ResNet
 from .se import STAGE_WIDTHS, make_divisible
 
@@ -30,8 +31,8 @@ def attention_channels(channels, radix, reduction=4):
 
 def check_split_attention(channels, cardinality, radix):
     """Validate (group width, K, R) at construction; return the attention width. ValueError names the value."""
-    _check_size("channels", channels)
-    _check_size("cardinality", cardinality)
+    check_size("channels", channels)
+    check_size("cardinality", cardinality)
     _check_radix(radix)
     if channels % cardinality:
         raise ValueError(f"cardinality={cardinality} must divide the group width channels={channels}; "
@@ -60,7 +61,7 @@ class SplitAttention(nn.Module):
     def __init__(self, channels, cardinality=1, radix=2, stride=1):
         super().__init__()
         attn = check_split_attention(channels, cardinality, radix)
-        _check_stride(stride)
+        check_stride(stride)
         self.cardinality, self.radix = cardinality, radix
         # K·R groups: every split of every cardinal group is its own path (radix-major, Sec. 3.2)
         self.conv = conv3x3(channels, channels * radix, stride, groups=cardinality * radix)
@@ -92,17 +93,17 @@ def avgpool_shortcut(in_channels, out_channels, stride):
     return nn.Sequential(pool, conv1x1(in_channels, out_channels), nn.BatchNorm2d(out_channels))
 
 
-class ResNeStBlock(_Residual):
+class ResNeStBlock(Residual):
     """1x1, split-attention 3x3, [3x3 avg pool], 1x1, plus the avg-pool shortcut (Zhang et al. 2020, Fig. 1)."""
 
     expansion = 4
 
     def __init__(self, in_channels, out_channels, cardinality=1, bottleneck_width=64, radix=2, stride=1, avd=True):
         super().__init__()
-        _check_size("in_channels", in_channels)
-        _check_size("out_channels", out_channels)
-        _check_size("bottleneck_width", bottleneck_width)
-        _check_stride(stride)
+        check_size("in_channels", in_channels)
+        check_size("out_channels", out_channels)
+        check_size("bottleneck_width", bottleneck_width)
+        check_stride(stride)
         width = cardinality * bottleneck_width  # group width K·d
         use_avd = avd and stride > 1
         self.conv1 = conv1x1(in_channels, width)
@@ -139,7 +140,7 @@ class ResNeSt(ResNet):
     def __init__(self, layers, radix=2, cardinality=1, bottleneck_width=64, stem_width=32,
                  num_classes=1000, in_channels=3):
         _check_radix(radix)
-        _check_size("stem_width", stem_width)
+        check_size("stem_width", stem_width)
         block = partial(ResNeStBlock, radix=radix)
         super().__init__(block, layers, STAGE_WIDTHS, cardinality, bottleneck_width, num_classes,
                          in_channels, stem_width=2 * stem_width)
@@ -171,9 +172,9 @@ def resnest_block_complexity(in_out_channels, cardinality, bottleneck_width, rad
     Params count BN and biases, as count_params does; MACs count convs only, the two 1x1 convs
     of the attention once on the pooled 1x1 map, as count_macs does. Stride 1, so no shortcut.
     """
-    _check_size("in_out_channels", in_out_channels)
-    _check_size("bottleneck_width", bottleneck_width)
-    _check_size("spatial", spatial)
+    check_size("in_out_channels", in_out_channels)
+    check_size("bottleneck_width", bottleneck_width)
+    check_size("spatial", spatial)
     n, k, r, w = in_out_channels, cardinality, radix, cardinality * bottleneck_width
     a = check_split_attention(w, k, r)
     grouped = 3 * 3 * (w // (k * r)) * (w * r)  # K·R groups, each w/(K·R) in, w/K out

@@ -13,7 +13,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from ..blocks import _check_size, _check_stride
+from ..checks import check_size, check_stride
 from .se import SEModule
 
 STAGE_BLOCKS = (1, 2, 2, 3, 3, 5)  # blocks per stage, 16 in all (MobileNetV2's layout)
@@ -41,10 +41,10 @@ class InvertedResidual(nn.Module):
 
     def __init__(self, in_channels, out_channels, expansion=6, stride=1, se_ratio=1 / 12):
         super().__init__()
-        _check_size("in_channels", in_channels)
-        _check_size("out_channels", out_channels)
-        _check_size("expansion", expansion)
-        _check_stride(stride)
+        check_size("in_channels", in_channels)
+        check_size("out_channels", out_channels)
+        check_size("expansion", expansion)
+        check_stride(stride)
         if not 0 <= se_ratio < 1:
             raise ValueError(f"se_ratio={se_ratio!r} must be in [0, 1): 0 for no SE, ReXNet uses 1/12")
         self.in_channels, self.out_channels = in_channels, out_channels
@@ -87,8 +87,8 @@ class ReXNet(nn.Module):
         super().__init__()
         if not width_mult > 0:
             raise ValueError(f"width_mult={width_mult!r} must be positive, e.g. 1.0 or 1.5")
-        _check_size("num_classes", num_classes)
-        _check_size("in_channels", in_channels)
+        check_size("num_classes", num_classes)
+        check_size("in_channels", in_channels)
         width = round(32 * width_mult) if width_mult >= 1 else 32
         self.stem = conv_bn(in_channels, width, 3, stride=2, act=nn.SiLU(inplace=True))
         features = []

@@ -9,7 +9,8 @@ from functools import partial
 
 from torch import nn
 
-from ..blocks import ResNeXtBlockC, _check_size
+from ..blocks import ResNeXtBlockC
+from ..checks import check_size
 from ..models import ResNet
 
 STAGE_WIDTHS = (256, 512, 1024, 2048)  # output channels of the four stages (Xie et al. 2017, Table 1)
@@ -44,11 +45,11 @@ class SEModule(nn.Module):
 
     def __init__(self, channels, reduction=16, reduced_channels=None, norm=False):
         super().__init__()
-        _check_size("channels", channels)
-        _check_size("reduction", reduction)
+        check_size("channels", channels)
+        check_size("reduction", reduction)
         if reduced_channels is None:
             reduced_channels = se_channels(channels, reduction)
-        _check_size("reduced_channels", reduced_channels)
+        check_size("reduced_channels", reduced_channels)
         self.fc1 = nn.Conv2d(channels, reduced_channels, 1)  # with bias, as in SE-Net
         self.bn = nn.BatchNorm2d(reduced_channels) if norm else nn.Identity()
         self.act = nn.ReLU(inplace=True)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from matplotlib.animation import FuncAnimation, PillowWriter
 
-from .diagrams import MASK_COLORS, _mask_axes, check_size, mask_title, new_figure, weight_mask
+from ..checks import check_size
+from .diagrams import MASK_COLORS, _mask_axes, mask_title, new_figure, weight_mask
 
 
 def grouping_cost(channels, groups, spatial=(56, 56), kernel_size=3):

@@ -20,6 +20,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.path import Path
 from matplotlib.ticker import MaxNLocator
 
+from ..checks import check_size, divisors
+
 FORMS = ("resnet", "a", "b", "c")
 TITLES = {
     "resnet": "ResNet bottleneck",
@@ -38,12 +40,6 @@ def new_figure(width, height, dpi=100, layout=None):
     fig = Figure(figsize=(width, height), dpi=dpi, layout=layout)
     FigureCanvasAgg(fig)
     return fig
-
-
-def check_size(name, value):
-    """Raise ValueError unless value is a whole number of at least 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
 
 
 def _check_form(form):
@@ -259,11 +255,6 @@ def draw_block_forms(cardinality=32, bottleneck_width=4, in_channels=256, forms=
         BlockDiagram(ax).update(form, cardinality, bottleneck_width, in_channels)
         left += span / sum(spans)
     return fig
-
-
-def divisors(n):
-    """All whole numbers that divide n."""
-    return [k for k in range(1, n + 1) if n % k == 0]
 
 
 def weight_mask(in_channels, out_channels, groups):
