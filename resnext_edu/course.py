@@ -14,7 +14,7 @@ NOTEBOOKS = [
     ("04_resnext.ipynb", "The full ResNeXt", "ResNeXt-50 counted, Tables 1-3, the cardinality explorer, ResNeXt-29", 0.5),
     ("05_training.ipynb", "Training at equal complexity", "ResNet vs ResNeXt trained on Fashion-MNIST, with seeds", None),
     ("06_resnet_family.ipynb", "The ResNet family", "SE, ResNeSt, Res2Net, ReXNet, Inception-ResNet", None),
-    ("07_pitfalls.ipynb", "Pitfalls clinic", "the classic ResNeXt bugs, caught by an inspector", None),
+    ("07_pitfalls.ipynb", "Pitfalls clinic", "the classic ResNeXt bugs, caught by an inspector", 0.5),
 ]
 
 

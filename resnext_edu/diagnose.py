@@ -592,7 +592,8 @@ def _check_grouped_1x1(trace, blocks, ctx):
                 continue
             yield Finding(
                 "warning", "grouped-1x1", (leaf.name,),
-                f"{leaf.name} is a 1x1 conv with groups={g} inside the block {block.label}: each group of "
+                f"{leaf.name} is a 1x1 conv with groups={g} inside "
+                f"{'the block ' + block.call.name if block.call.name else 'the block'}: each group of "
                 f"{leaf.module.in_channels // g} input channels feeds only its own group of outputs.",
                 "Information can no longer cross groups there: with the grouped 3x3 after it, each path sees "
                 f"only 1/{g} of the block's input. ResNeXt's form (c) groups only the 3x3 (Xie et al. 2017, "
