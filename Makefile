@@ -43,6 +43,7 @@ benchmarks: setup
 	$(PY) benchmarks/notebooks.py
 	$(PY) benchmarks/counting_speed.py
 	$(PY) benchmarks/widget_latency.py
+	$(PY) benchmarks/family_widget_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
