@@ -239,9 +239,9 @@ def test_res2net_diagram_labels_and_hierarchy():
 
 
 def test_rexnet_and_inception_diagram_labels():
-    assert family_block_labels("rexnet") == ["16, 1×1, 96", "SiLU", "96, 3×3, 96, depthwise", "global pool",
+    assert family_block_labels("rexnet", in_channels=16, out_channels=27) == ["16, 1×1, 96", "SiLU", "96, 3×3, 96, depthwise", "global pool",
                                              "96, fc, 8", "8, fc, 96", "sigmoid", "ReLU6", "96, 1×1, 27, linear"]
-    notes = [n.label for n in family_spec("rexnet").nodes if n.kind == "text"]
+    notes = [n.label for n in family_spec("rexnet", in_channels=16, out_channels=27).nodes if n.kind == "text"]
     assert "adds to channels 1–16 of 27" in notes
     assert family_block_labels("inception_resnet_a") == [
         "320, 1×1, 32", "320, 1×1, 32", "32, 3×3, 32", "320, 1×1, 32", "32, 3×3, 48", "48, 3×3, 64",

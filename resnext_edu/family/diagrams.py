@@ -305,7 +305,7 @@ def _spec_res2net(in_channels=256, out_channels=None, width=26, scale=4, cardina
     return spec
 
 
-def _spec_rexnet(in_channels=16, out_channels=27, expansion=6, stride=1, se_ratio=1 / 12):
+def _spec_rexnet(in_channels=50, out_channels=61, expansion=6, stride=1, se_ratio=1 / 12):
     for name, value in [("in_channels", in_channels), ("out_channels", out_channels), ("expansion", expansion)]:
         check_size(name, value)
     check_stride(stride)
@@ -519,7 +519,7 @@ def draw_family_block(kind, ax=None, **config):
       "resnest": in_channels [256], out_channels [= in], cardinality [1], bottleneck_width [64],
                  radix [2], stride [1]
       "res2net": in_channels [256], out_channels [= in], width [26], scale [4], cardinality [1], stride [1]
-      "rexnet":  in_channels [16], out_channels [27], expansion [6], stride [1], se_ratio [1/12]
+      "rexnet":  in_channels [50], out_channels [61] (rexnet_100's features.4), expansion [6], stride [1], se_ratio [1/12]
       "inception_resnet_a": in_channels [320], scale [0.17]
     """
     spec = family_spec(kind, **config)  # validate before making a figure
