@@ -10,7 +10,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_EXTRA   ?=
 
-.PHONY: setup lab test notebooks assets benchmarks clean
+.PHONY: setup lab test notebooks assets benchmarks data results results-cpu clean
 
 setup: $(STAMP)
 
@@ -39,11 +39,24 @@ notebooks: setup
 assets: setup
 	$(PY) -m resnext_edu.viz.assets
 
+# The committed Fashion-MNIST subset, made from the original idx files (Debian: dataset-fashion-mnist).
+data: setup
+	$(PY) scripts/make_data.py
+
+# Notebook 05's experiment: 3 configurations x 3 seeds, 15 epochs on the full set (a GPU job).
+results: setup
+	$(PY) -m resnext_edu results --preset gpu
+
+# The same, as a CPU preset on the subset that finishes in about 40 minutes on 2 cores.
+results-cpu: setup
+	$(PY) -m resnext_edu results --preset cpu --jobs 2 --threads 1
+
 benchmarks: setup
 	$(PY) benchmarks/notebooks.py
 	$(PY) benchmarks/counting_speed.py
 	$(PY) benchmarks/widget_latency.py
 	$(PY) benchmarks/family_widget_latency.py
+	$(PY) benchmarks/train_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

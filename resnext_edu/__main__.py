@@ -16,6 +16,7 @@ import torch
 from . import counting
 from .family import FAMILY_MODELS
 from .models import MODELS
+from .train import add_results, add_train, run_results, run_train
 
 MODELS = {**MODELS, **FAMILY_MODELS}  # the course's models, then the ResNet family of notebook 06
 
@@ -95,6 +96,8 @@ def run_summary(args):
 COMMANDS = {
     "tables": (add_tables, run_tables),
     "summary": (add_summary, run_summary),
+    "train": (add_train, run_train),
+    "results": (add_results, run_results),
 }
 
 

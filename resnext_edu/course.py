@@ -12,7 +12,7 @@ NOTEBOOKS = [
     ("02_split_transform_merge.ipynb", "Split, transform, merge", "aggregated transformations, form (a) by hand, cardinality", 0.5),
     ("03_grouped_convolution.ipynb", "Grouped convolution", "from a loop of convs to groups=C, forms (a)=(b)=(c), FLOPs vs speed", 0.5),
     ("04_resnext.ipynb", "The full ResNeXt", "ResNeXt-50 counted, Tables 1-3, the cardinality explorer, ResNeXt-29", 0.5),
-    ("05_training.ipynb", "Training at equal complexity", "ResNet vs ResNeXt trained on Fashion-MNIST, with seeds", None),
+    ("05_training.ipynb", "Training at equal complexity", "ResNet vs ResNeXt trained on Fashion-MNIST, with seeds", 0.5),
     ("06_resnet_family.ipynb", "The ResNet family", "SE, ResNeSt, Res2Net, ReXNet, Inception-ResNet", 0.5),
     ("07_pitfalls.ipynb", "Pitfalls clinic", "the classic ResNeXt bugs, caught by an inspector", 0.5),
 ]

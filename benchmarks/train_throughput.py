@@ -1,0 +1,102 @@
+"""Training throughput (images/s) of the three equal-complexity configurations on this machine.
+
+"FLOPs are not speed": the three models have about the same MACs (the paper's FLOPs, Xie et al.
+2017, Table 1), but a grouped 3x3 conv with many small groups runs less efficiently than one
+dense conv. Each measurement runs real training steps (forward,
+backward, SGD step) on augmented Fashion-MNIST batches, after warm-up steps that are not timed.
+
+Usage: python benchmarks/train_throughput.py [--stem-stride 2 1] [--threads 1 2] [--steps 10] [--parallel]
+                                            [--csv results/train_throughput_cpu.csv]
+--parallel also runs two 1-thread processes at once (how `make results-cpu` uses 2 cores) and
+reports their summed images/s. --csv writes the table, which notebook 05 reads.
+"""
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from resnext_edu import counting, data, train  # noqa: E402
+
+
+def measure(config, stem_stride, threads, steps, batch_size, warmup=2):
+    """Training images/s of one configuration, single process."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    _, c, d = train.model_spec(config)
+    model = train.build_model(c, d, stem_stride)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    images, labels = data.load_fashion_mnist("train")
+    gen = torch.Generator().manual_seed(0)
+    for step in range(warmup + steps):
+        if step == warmup:
+            t0 = time.perf_counter()
+        index = torch.randint(0, len(images), (batch_size,), generator=gen)
+        x, y = train.make_batch(images, labels, index, gen, torch.device("cpu"), 2, False)
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    seconds = time.perf_counter() - t0
+    return dict(config=config, cardinality=c, bottleneck_width=d, params=counting.count_params(model),
+                macs=counting.count_macs(model, (1, 28, 28)), threads=threads,
+                images_per_s=steps * batch_size / seconds)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--configs", nargs="+", default=list(train.CONFIGS))
+    parser.add_argument("--stem-stride", type=int, nargs="+", default=[2], choices=(1, 2),
+                        help="2 = the CPU preset, 1 = the full model (default: 2)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--parallel", action="store_true", help="also two 1-thread processes at once")
+    parser.add_argument("--csv", help="also write the table to this CSV file")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: one measurement, printed as JSON
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.stem_stride[0], 1, args.steps, args.batch_size)))
+        return
+    device = train.device_label(torch.device("cpu"), 1).split(";")[0] + ")"
+    print(f"training throughput, batch {args.batch_size}, torch {torch.__version__}, {device}, {os.cpu_count()} cores")
+    print(f"{'config':<7} {'C x d':>6} {'params':>10} {'stem':>5} {'MACs':>12} {'mode':>23} {'images/s':>9}")
+    table = []
+
+    def show(r, stride, mode):
+        table.append(dict(config=r["config"], cardinality=r["cardinality"], bottleneck_width=r["bottleneck_width"],
+                          params=r["params"], stem_stride=stride, macs=r["macs"], mode=mode,
+                          images_per_s=round(r["images_per_s"], 1), batch_size=args.batch_size, device=device,
+                          torch=torch.__version__))
+        print(f"{r['config']:<7} {r['cardinality']:>3}x{r['bottleneck_width']:<2} {r['params']:>10,} {stride:>5} "
+              f"{r['macs']:>12,} {mode:>23} {r['images_per_s']:>9.0f}", flush=True)
+
+    for stride in args.stem_stride:
+        for config in args.configs:
+            for threads in args.threads:
+                show(measure(config, stride, threads, args.steps, args.batch_size), stride,
+                     f"1 process, {threads} thread{'s' * (threads > 1)}")
+            if args.parallel:
+                cmd = [sys.executable, __file__, "--one", config, "--stem-stride", str(stride),
+                       "--steps", str(args.steps), "--batch-size", str(args.batch_size)]
+                env = {**os.environ, "OMP_NUM_THREADS": "1"}
+                procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+                rs = [json.loads(p.communicate()[0]) for p in procs]
+                show(dict(rs[0], images_per_s=sum(r["images_per_s"] for r in rs)), stride, "2 processes x 1 thread")
+    if args.csv:
+        with open(args.csv, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(table[0]))
+            writer.writeheader()
+            writer.writerows(table)
+        print(f"wrote {args.csv}")
+
+
+if __name__ == "__main__":
+    main()
