@@ -12,7 +12,7 @@ The group width, C·d, is the number of channels inside the block's 3x3 stage.
 import torch
 from torch import nn
 
-from .checks import check_size, check_stride, divisors  # noqa: F401  divisors: for the builders' errors
+from .checks import check_size, check_stride
 
 FORMS = ("a", "b", "c")
 

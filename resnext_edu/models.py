@@ -8,7 +8,7 @@ counts, so `model.load_state_dict(torchvision_weights)` works with strict=True.
 from torch import nn
 
 from .blocks import BLOCK_FORMS, FORMS, BasicBlock, Bottleneck
-from .checks import check_size, divisors  # noqa: F401  divisors: for the train CLI's errors
+from .checks import check_size
 
 # Blocks per stage for each depth (He et al. 2016, Table 1; Xie et al. 2017, Table 1).
 IMAGENET_LAYERS = {

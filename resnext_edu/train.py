@@ -41,6 +41,7 @@ from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
 from . import counting, data, models
+from .checks import divisors
 
 # --- the models ------------------------------------------------------------------------------
 # A "ResNeXt-29 mini": the paper's CIFAR network (Sec. 5.3) at half its widths, for 28x28 grey
@@ -84,7 +85,7 @@ def model_spec(config=None, cardinality=None, bottleneck_width=None, group_width
         if group_width % cardinality:
             raise ValueError(f"cardinality={cardinality} must divide group_width={group_width}: the group "
                              f"width is C paths of d channels each; try a cardinality in "
-                             f"{models.divisors(group_width)}")
+                             f"{divisors(group_width)}")
         bottleneck_width = group_width // cardinality
     if bottleneck_width is None:
         bottleneck_width = counting.equal_complexity_width(cardinality, stage_widths[0],
@@ -655,11 +656,11 @@ def run_results(args):
     """`results`: every (config, seed) as a `train` subprocess, `--jobs` at a time; then the CSV."""
     bad = [c for c in args.configs if c not in CONFIGS]
     if bad or args.jobs < 1:
-        print(f"resnext_edu results: error: " + (f"unknown config {bad[0]!r}; use {', '.join(CONFIGS)}" if bad
+        print("resnext_edu results: error: " + (f"unknown config {bad[0]!r}; use {', '.join(CONFIGS)}" if bad
               else f"--jobs {args.jobs}: must be at least 1"), file=sys.stderr)
         return 2
     runs = Path(args.runs or f"runs/results-{args.preset}")
-    todo, procs, walls = [], {}, {}
+    todo, procs = [], {}
     for seed in args.seeds:
         for config in args.configs:
             out = runs / f"{config}-seed{seed}"

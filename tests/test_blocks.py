@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from resnext_edu import blocks
+from resnext_edu import checks
 from resnext_edu.blocks import (BasicBlock, Bottleneck, ResNeXtBlockA, ResNeXtBlockB, ResNeXtBlockC,
                                 convert)
 from resnext_edu.grouped import GroupedConv2dLoop
@@ -135,4 +135,4 @@ def test_convert_rejects_a_resnet_basic_block():
 
 
 def test_divisors():
-    assert blocks.divisors(12) == [1, 2, 3, 4, 6, 12]
+    assert checks.divisors(12) == [1, 2, 3, 4, 6, 12]
