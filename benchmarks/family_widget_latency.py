@@ -11,33 +11,11 @@ slider up and down its range, so they include those first visits, and the last r
     python benchmarks/family_widget_latency.py [--n 60]
 """
 import argparse
-import statistics
 import time
 
+from widget_latency import print_rows, time_changes, up_down  # this folder
+
 from resnext_edu.family.explorer import family_explorer, valid_radixes
-
-BUDGET_MS = 50
-
-
-def up_down(values):
-    """1, 2, 4, 2 for (1, 2, 4): up the slider and back, so that cycling never repeats a value."""
-    values = list(values)
-    return values + values[-2:0:-1]
-
-
-def time_changes(app, slider, values, n):
-    """Set slider to the values in turn, n times; check each change updated the readouts and the image."""
-    times, cpu = [], []
-    for i in range(n):
-        readout, image = app.readout.value, bytes(app.image.value)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        slider.value = values[i % len(values)]
-        times.append(1000 * (time.perf_counter() - start))
-        cpu.append(1000 * (time.process_time() - start_cpu))
-        assert "#a33" not in app.message.value, app.message.value  # no error for these values
-        assert bytes(app.image.value) != image, "the figure was not updated"
-        assert app.readout.value != readout, "the readouts were not updated"
-    return times, cpu
 
 
 def main():
@@ -63,22 +41,12 @@ def main():
                                                               args.n)))
     rows.append(("kind menu (button)", time_changes(app, app.kind, ["resnest", "res2net", "se", "resnext"], args.n)))
 
-    sliders = [t for name, (times, _) in rows if "button" not in name for t in times]
-    print(f"family_explorer(): built in {build_ms:.0f} ms; {args.n} changes per row; "
-          f"budget {BUDGET_MS} ms median\n")
-    print(f"{'change':32} {'median ms':>10} {'p90 ms':>8} {'max ms':>8} {'CPU median':>11}  budget")
-    for name, (times, cpu) in rows:
-        median = statistics.median(times)
-        p90 = statistics.quantiles(times, n=10)[-1]
-        verdict = "(button)" if "button" in name else "ok" if median <= BUDGET_MS else "OVER"
-        print(f"{name:32} {median:10.1f} {p90:8.1f} {max(times):8.1f} {statistics.median(cpu):11.1f}  {verdict}")
-    median, p90 = statistics.median(sliders), statistics.quantiles(sliders, n=10)[-1]
-    print(f"{'all slider changes':32} {median:10.1f} {p90:8.1f} {max(sliders):8.1f} {'':>11}  "
-          f"{'ok' if median <= BUDGET_MS else 'OVER'}")
-    print("\nms of wall-clock time per change; CPU median is this process's CPU time (a busy machine\n"
-          "inflates wall time, not CPU time). A layout's first visit (another radix line, another\n"
-          "Res2Net part, another kind) draws its boxes once; later visits redraw only what changed.")
-
+    sliders = [row for name, row in rows if "button" not in name]
+    rows.append(("all slider changes", ([t for times, _ in sliders for t in times], [c for _, cpu in sliders for c in cpu])))
+    print_rows(f"family_explorer(): built in {build_ms:.0f} ms; {args.n} changes per row", rows,
+               "ms of wall-clock time per change; CPU median is this process's CPU time (a busy machine\n"
+               "inflates wall time, not CPU time). A layout's first visit (another radix line, another\n"
+               "Res2Net part, another kind) draws its boxes once; later visits redraw only what changed.", width=32)
 
 if __name__ == "__main__":
     main()

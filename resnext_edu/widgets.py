@@ -100,6 +100,24 @@ def equal_complexity_curve():
     return points
 
 
+ERROR_STYLE = "color:#a33;border-left:4px solid #a33;padding:4px 8px"  # the explorers' error box
+
+
+def error_html(text):
+    """A friendly message inside the widget, where a traceback would otherwise go."""
+    return f"<div style='{ERROR_STYLE}'>{html.escape(text)}</div>"
+
+
+def run_guarded(update, show_error):
+    """Run a widget's update; any error becomes a message in the widget, never a traceback."""
+    try:
+        update()
+    except ValueError as e:
+        show_error(str(e))
+    except Exception as e:  # noqa: BLE001  a widget shows a message, never a traceback
+        show_error(f"Something went wrong ({type(e).__name__}: {e}). Try other values.")
+
+
 class ExplorerFigure:
     """One figure, kept alive: the block diagram, Table 2's d against C, and block params against C.
 
@@ -247,11 +265,7 @@ class CardinalityExplorer(widgets.VBox):
             return
         self._busy = True
         try:
-            self._update()
-        except ValueError as e:
-            self._show_error(str(e))
-        except Exception as e:  # a widget shows a message, never a traceback
-            self._show_error(f"Something went wrong ({type(e).__name__}: {e}). Try other values.")
+            run_guarded(self._update, self._show_error)
         finally:
             self._busy = False
 
@@ -269,8 +283,7 @@ class CardinalityExplorer(widgets.VBox):
     def _show_error(self, text):
         self.numbers = None
         self.readout.value = "<p style='color:#888'>params and MACs: no network for these values</p>"
-        self.message.value = ("<div style='color:#a33;border-left:4px solid #a33;padding:4px 8px'>"
-                              f"{html.escape(text)}</div>")
+        self.message.value = error_html(text)
 
 
 def cardinality_explorer(cardinality=32, bottleneck_width=4, depth=50, form="c", lock=False):

@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch import nn
 
+from blitting import full_render
 from resnext_edu.blocks import Bottleneck, ResNeXtBlockC
 from resnext_edu.counting import count_macs, count_params
 from resnext_edu.family import Res2NetBlock, ResNeStBlock, SEResNeXtBlock
@@ -218,20 +219,6 @@ def test_image_changes_when_a_slider_moves(app):
     app.kind.value = "res2net"
     app.scale.value = 6
     assert png(app) != after
-
-
-def full_render(plot):
-    """The explorer's figure drawn from scratch, every artist included; the canvas is left as it was."""
-    frame = plot.canvas.copy_from_bbox(plot.fig.bbox)
-    moving = [a for a in plot.fig.findobj() if a.get_animated()]
-    for artist in moving:
-        artist.set_animated(False)
-    plot.canvas.draw()
-    pixels = np.asarray(plot.canvas.buffer_rgba()).copy()
-    for artist in moving:
-        artist.set_animated(True)
-    plot.canvas.restore_region(frame)
-    return pixels
 
 
 def test_blitted_figure_equals_a_full_redraw(app):

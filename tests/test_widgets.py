@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from torch import nn
 
+from blitting import full_render
 from resnext_edu import counting, models
 from resnext_edu.blocks import ResNeXtBlockC
 from resnext_edu.widgets import CARDINALITIES, cardinality_explorer, explorer_numbers
@@ -144,20 +145,6 @@ def test_every_form_draws(app):
             app.cardinality.value = c
             assert app.message.value == ""
             assert png(app).startswith(PNG_MAGIC)
-
-
-def full_render(plot):
-    """The explorer's figure drawn from scratch, every artist included; the canvas is left as it was."""
-    frame = plot.canvas.copy_from_bbox(plot.fig.bbox)
-    moving = [a for a in plot.fig.findobj() if a.get_animated()]
-    for artist in moving:
-        artist.set_animated(False)
-    plot.canvas.draw()
-    pixels = np.asarray(plot.canvas.buffer_rgba()).copy()
-    for artist in moving:
-        artist.set_animated(True)
-    plot.canvas.restore_region(frame)
-    return pixels
 
 
 def test_blitted_figure_equals_a_full_redraw(app):

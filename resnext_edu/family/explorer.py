@@ -26,6 +26,7 @@ from matplotlib.transforms import Bbox
 from .. import counting
 from ..viz.diagrams import INCH as BLOCK_INCH
 from ..viz.diagrams import BlockDiagram, _span
+from ..widgets import error_html, run_guarded
 from .diagrams import INCH, VINCH, FamilyDiagram, _extent, family_spec
 from .res2net import res2net_block_complexity
 from .resnest import check_split_attention, resnest_block_complexity
@@ -368,7 +369,6 @@ class FamilyFigure:
 # ---------------------------------------------------------------------------------------------
 # The widget.
 
-ERROR_STYLE = "color:#a33;border-left:4px solid #a33;padding:4px 8px"
 NOTE_STYLE = "color:#35577a;border-left:4px solid #7a9cc6;padding:4px 8px"
 
 
@@ -439,11 +439,7 @@ class FamilyExplorer(widgets.VBox):
             self._wanted_radix = change["new"]
         self._busy = True
         try:
-            self._update()
-        except ValueError as e:
-            self._show_error(str(e))
-        except Exception as e:  # a widget shows a message, never a traceback
-            self._show_error(f"Something went wrong ({type(e).__name__}: {e}). Try other values.")
+            run_guarded(self._update, self._show_error)
         finally:
             self._busy = False
 
@@ -485,7 +481,7 @@ class FamilyExplorer(widgets.VBox):
     def _show_error(self, text):
         self.numbers = None
         self.readout.value = "<p style='color:#888'>params and MACs: no block for these values</p>"
-        self.message.value = f"<div style='{ERROR_STYLE}'>{html.escape(text)}</div>"
+        self.message.value = error_html(text)
 
 
 def family_explorer(kind="resnest", cardinality=None, bottleneck_width=None, radix=None, scale=None):
