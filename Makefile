@@ -44,8 +44,10 @@ data: setup
 	$(PY) scripts/make_data.py
 
 # Notebook 05's experiment: 3 configurations x 3 seeds, 15 epochs on the full set (a GPU job).
+# The nine runs share the GPU side by side; on a small GPU use e.g. `make results JOBS=3`.
+JOBS ?= 9
 results: setup
-	$(PY) -m resnext_edu results --preset gpu
+	$(PY) -m resnext_edu results --preset gpu --jobs $(JOBS) --threads 1
 
 # The same, as a CPU preset on the subset that finishes in about 40 minutes on 2 cores.
 results-cpu: setup

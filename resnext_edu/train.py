@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import csv
 import dataclasses
+import io
 import json
 import os
 import platform
@@ -355,12 +356,14 @@ def make_schedule(optimizer, cfg, total_steps):
     return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
 
 
-def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True):
+def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True, bf16=None, channels_last=None):
     """Train one run and return its metrics, a list with one dict per epoch.
 
     out: folder for checkpoints/epoch_NNN.pt (each with a .sha256 sidecar) and metrics.json;
     None writes nothing. resume: continue from the newest complete checkpoint in out; the
     run then ends with the same weights as an uninterrupted one (on CPU, bit for bit).
+    bf16 (autocast) and channels_last: None means on CUDA only; True on the CPU runs the GPU's
+    code path on a machine without one (slower there: it is for testing).
     Under torchrun every rank runs this; rank 0 alone evaluates and writes.
     """
     rank, world, local_rank = distributed()
@@ -396,9 +399,9 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True)
     train_x, train_y, test_x, test_y = (t.to(dev) for t in load_data(cfg))
     model = build_model(cfg.cardinality, cfg.bottleneck_width, cfg.stem_stride, cfg.stage_widths, cfg.stem_width)
     # CUDA: channels_last (N, H, W, C) memory suits tensor cores, and bf16 autocast halves traffic.
-    channels_last = dev.type == "cuda"
-    autocast = ((lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if dev.type == "cuda"
-                else contextlib.nullcontext)
+    channels_last = dev.type == "cuda" if channels_last is None else channels_last
+    bf16 = dev.type == "cuda" if bf16 is None else bf16
+    autocast = (lambda: torch.autocast(dev.type, dtype=torch.bfloat16)) if bf16 else contextlib.nullcontext
     if cfg.sync_bn:
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     model = model.to(dev, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
@@ -627,11 +630,16 @@ def add_results(subparsers):
                    help="gpu: full set, 15 epochs (`make results`); cpu: the CPU stand-in (`make results-cpu`)")
     p.add_argument("--configs", nargs="+", default=list(CONFIGS))
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--epochs", type=int, metavar="N", help="default: the preset's (gpu 15, cpu 3)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N training and test images (a quick try)")
     p.add_argument("--jobs", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--threads", type=int, help="CPU threads per run")
     p.add_argument("--device", default="auto")
+    p.add_argument("--data", metavar="FOLDER", help="a folder with the four Fashion-MNIST files (gpu preset; "
+                   f"default {data.DEBIAN_DIR})")
     p.add_argument("--runs", metavar="FOLDER", help="where runs go (default runs/results-PRESET)")
-    p.add_argument("--csv", help="default: " + ", ".join(f"{k}: {v}" for k, v in RESULTS_CSV.items()))
+    p.add_argument("--csv", help="default: " + ", ".join(f"{k}: {v}" for k, v in RESULTS_CSV.items())
+                   + ". Rows of runs not in this call (other seeds, made elsewhere) are kept")
     p.add_argument("--export", default="results/checkpoints", metavar="FOLDER",
                    help="fp16 weights of seed 0's c1 and c32 go here")
 
@@ -652,12 +660,43 @@ def csv_row(summary, wall_seconds, parallel_runs=1):
     return row
 
 
+def write_results(path, rows):
+    """Write the results CSV, keeping the rows of other runs already in it (same preset).
+
+    So the seeds can be trained in separate calls, or on separate machines, into one file.
+    A run trained again replaces its old row.
+    """
+    path = Path(path)
+    new = {(r["config"], r["seed"]) for r in rows}
+    old = [r for r in (_read_csv(path) if path.is_file() else [])
+           if r["preset"] == rows[0]["preset"] and (r["config"], r["seed"]) not in new]
+    order = {c: i for i, c in enumerate(CONFIGS)}
+    rows = sorted(old + rows, key=lambda r: (r["seed"], order.get(r["config"], len(order)), r["config"]))
+    fields = list(dict.fromkeys(k for r in rows for k in r))  # the union, in order of first appearance
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, lambda f: f.write(_csv_text(rows, fields).encode()))
+
+
+def _csv_text(rows, fields):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def run_results(args):
     """`results`: every (config, seed) as a `train` subprocess, `--jobs` at a time; then the CSV."""
     bad = [c for c in args.configs if c not in CONFIGS]
-    if bad or args.jobs < 1:
-        print("resnext_edu results: error: " + (f"unknown config {bad[0]!r}; use {', '.join(CONFIGS)}" if bad
-              else f"--jobs {args.jobs}: must be at least 1"), file=sys.stderr)
+    error = (f"unknown config {bad[0]!r}; use {', '.join(CONFIGS)}" if bad
+             else f"--jobs {args.jobs}: must be at least 1" if args.jobs < 1
+             else f"--epochs {args.epochs}: train for at least 1 epoch" if args.epochs is not None and args.epochs < 1
+             else f"--data {args.data}: the folder does not hold the four Fashion-MNIST files. " + data.HOW_TO_GET_FULL
+             if args.data and not data.full_set_available(args.data)
+             else "the full set is not installed. " + data.HOW_TO_GET_FULL + " Or: make results-cpu"
+             if args.preset == "gpu" and not args.data and not data.full_set_available() else None)
+    if error:
+        print(f"resnext_edu results: error: {error}", file=sys.stderr)
         return 2
     runs = Path(args.runs or f"runs/results-{args.preset}")
     todo, procs = [], {}
@@ -669,6 +708,9 @@ def run_results(args):
             cmd = [sys.executable, "-m", "resnext_edu.train", "train", "--preset", args.preset, "--config", config,
                    "--seed", str(seed), "--out", str(out), "--device", args.device, "--quiet"]
             cmd += ["--threads", str(args.threads)] if args.threads else []
+            cmd += ["--data", str(args.data)] if args.data else []
+            cmd += [arg for name in ("epochs", "limit") if getattr(args, name) is not None
+                    for arg in (f"--{name}", str(getattr(args, name)))]
             cmd += ["--resume"] if latest_checkpoint(out) else []
             todo.append((out, cmd))
     print(f"{len(todo)} run(s) to do in {runs}, {args.jobs} at a time", flush=True)
@@ -701,11 +743,7 @@ def run_results(args):
             summary = json.loads((out / "metrics.json").read_text())
             rows.append(csv_row(summary, float((out / "wall_seconds").read_text()), args.jobs))
     path = Path(args.csv or RESULTS_CSV[args.preset])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_results(path, rows)
     print(f"wrote {path}")
     for config in ("c1", "c32"):  # small fp16 copies of seed 0's ResNet and C = 32, for the notebook
         out = runs / f"{config}-seed0"

@@ -109,6 +109,46 @@ def test_export_fp16_and_load_model(tmp_path):
     assert torch.allclose(loaded(x), model.eval()(x), atol=1e-2)
 
 
+# --- the GPU's code path (bf16 autocast, channels_last), run where CI can: on the CPU ---------------
+
+
+def test_bf16_and_channels_last_train_and_export(tmp_path, monkeypatch):
+    seen = []
+    build = train.build_model
+
+    def spy(*args):  # note the memory format and dtype around the last grouped conv in each forward
+        model = build(*args)
+        conv = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d) and m.groups > 1][-1]
+        conv.register_forward_hook(lambda m, i, o: seen.append(
+            (i[0].is_contiguous(memory_format=torch.channels_last) and not i[0].is_contiguous(), o.dtype)))
+        return model
+
+    monkeypatch.setattr(train, "build_model", spy)
+    cfg = train.TrainConfig(config="2x2d", cardinality=2, bottleneck_width=2, stage_widths=(8, 16, 32),
+                            stem_width=8, batch_size=32, limit=512, epochs=3)
+    metrics = train.fit(cfg, out=tmp_path, device="cpu", threads=1, progress=False, bf16=True, channels_last=True)
+    assert seen[0] == (True, torch.bfloat16)  # the first training step (the last forward is counting's)
+    # it learns: chance is 90% error; fp32 on the same run reaches about 60%
+    assert metrics[-1]["train_loss"] < 0.8 * metrics[0]["train_loss"] and metrics[-1]["test_error"] < 80
+    ckpt = train.load_checkpoint(train.latest_checkpoint(tmp_path))
+    assert all(v.dtype == torch.float32 for v in ckpt["model"].values() if v.is_floating_point())  # fp32 master weights
+    train.export_weights(ckpt, tmp_path / "small.pt")
+    model, _ = train.load_model(tmp_path / "small.pt")
+    assert model(torch.randn(2, 1, 28, 28)).isfinite().all()
+
+
+def test_throughput_benchmark_runs_the_gpu_code_path(tmp_path):
+    """benchmarks/train_throughput.py --device cuda uses bf16 and channels_last; here they run on the CPU."""
+    table = tmp_path / "throughput.csv"
+    result = subprocess.run([sys.executable, "benchmarks/train_throughput.py", "--configs", "c32", "--threads", "1",
+                             "--steps", "1", "--warmup", "1", "--batch-size", "16", "--bf16", "--channels-last", "--csv", str(table)],
+                            cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    [row] = train._read_csv(table)
+    assert row["mode"] == "1 process, 1 thread, bf16, channels_last" and row["params"] == 1_202_666
+    assert row["images_per_s"] > 0
+
+
 # --- exact resume after SIGKILL --------------------------------------------------------------------
 
 
@@ -197,11 +237,45 @@ def test_bad_input_in_a_real_process(tmp_path):
     assert "unknown config 'resnext'" in result.stderr and "c1, c8, c32" in result.stderr
 
 
-def test_main_cli_runs_train_once_registered():
+def test_main_cli_runs_train_and_results():
     from resnext_edu.__main__ import COMMANDS, main
-    if "train" not in COMMANDS:
-        pytest.skip("resnext_edu/__main__.py does not register `train` yet")
+    assert {"train", "results"} <= set(COMMANDS)
     assert main(["train", "--epochs", "0"]) == 2
+
+
+# --- `results`: the experiment's command, on a tiny budget -----------------------------------------
+
+
+def test_results_runs_exports_and_merges_calls(tmp_path):
+    quick = ["--preset", "cpu", "--epochs", "1", "--limit", "256", "--threads", "1", "--runs", str(tmp_path / "runs"),
+             "--csv", str(tmp_path / "results.csv"), "--export", str(tmp_path / "export")]
+    first = cli("results", "--configs", "c1", "c32", "--seeds", "0", "--jobs", "2", *quick)
+    assert first.returncode == 0, first.stdout + first.stderr
+    rows = train._read_csv(tmp_path / "results.csv")
+    assert [(r["config"], r["seed"], r["epochs"], r["train_images"]) for r in rows] == [("c1", 0, 1, 256),
+                                                                                         ("c32", 0, 1, 256)]
+    assert [r["params"] for r in rows] == [1_235_946, 1_202_666] and all(0 <= r["test_error_e1"] <= 100 for r in rows)
+    for row in rows:  # seed 0's fp16 exports belong to these very runs
+        _, ckpt = train.load_model(tmp_path / "export" / f"fashion_mnist_cpu_{row['config']}_seed0.pt")
+        assert ckpt["config"]["config"] == row["config"]
+        assert round(ckpt["metrics"][-1]["test_error"], 2) == row["final_test_error"]
+    # a second call (another seed, as on another machine): finished runs are skipped, rows are merged
+    second = cli("results", "--configs", "c1", "--seeds", "0", "1", *quick)
+    assert second.returncode == 0 and "1 run(s) to do" in second.stdout, second.stdout + second.stderr
+    rows = train._read_csv(tmp_path / "results.csv")
+    assert [(r["config"], r["seed"]) for r in rows] == [("c1", 0), ("c32", 0), ("c1", 1)]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--configs", "c16"], "unknown config 'c16'"),
+    (["--jobs", "0"], "--jobs 0"),
+    (["--epochs", "0"], "--epochs 0"),
+    (["--data", "/nonexistent"], "does not hold the four Fashion-MNIST files"),
+])
+def test_results_bad_input_gets_one_line_and_exit_code_2(args, message, capsys, tmp_path):
+    assert train.main(["results", *args, "--runs", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
 
 
 # --- the committed results --------------------------------------------------------------------------
@@ -210,8 +284,8 @@ def test_main_cli_runs_train_once_registered():
 RESULTS = sorted((ROOT / "results").glob("fashion_mnist_equal_complexity*.csv"))
 
 
-@pytest.mark.skipif(not RESULTS, reason="no results committed yet")
 def test_committed_results_and_checkpoints():
+    assert RESULTS, "no results/fashion_mnist_equal_complexity*.csv committed"
     for path in RESULTS:
         rows = list(csv.DictReader(path.open()))
         assert {(r["config"], r["seed"]) for r in rows} == {(c, s) for c in train.CONFIGS for s in "012"}
