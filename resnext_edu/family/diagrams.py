@@ -22,7 +22,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.path import Path
 
 from ..checks import check_size, check_stride
-from ..viz.diagrams import FONT, INCH, SUM_RADIUS, BlockDiagram, _span, new_figure
+from ..viz.diagrams import FONT, INCH, SUM_RADIUS, BlockDiagram, diagram_width, new_figure
 from .res2net import _check_scale, _check_width
 from .resnest import check_split_attention
 from .se import se_channels
@@ -413,7 +413,7 @@ def _head(direction, offset):
     return dict(marker=Path(verts, closed=True), markersize=2 * (offset + length), markeredgewidth=0)
 
 
-def _extent(spec):
+def extent(spec):
     """(xmin, xmax, ymin, ymax) of everything drawn, with a margin."""
     xs, ys = [], []
     for n in spec.nodes:
@@ -462,7 +462,7 @@ class FamilyDiagram:
         ax = self.ax
         ax.clear()
         ax.set_axis_off()
-        x0, x1, y0, y1 = _extent(spec)
+        x0, x1, y0, y1 = extent(spec)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.text((x0 + x1) / 2, 0.1, spec.title, ha="center", va="center", fontsize=FONT + 1, fontweight="bold")
@@ -506,7 +506,7 @@ class FamilyDiagram:
 
 
 def _figsize(spec):
-    x0, x1, y0, y1 = _extent(spec)
+    x0, x1, y0, y1 = extent(spec)
     return (x1 - x0) * INCH, (y1 - y0) * VINCH
 
 
@@ -533,7 +533,7 @@ def draw_family_block(kind, ax=None, **config):
 def draw_beside_resnext(in_channels=320, cardinality=32, bottleneck_width=4, scale=0.17):
     """Inception-ResNet-A beside a ResNeXt block (form c) of the same in/out width (Xie et al. 2017, Sec. 3.3)."""
     spec = family_spec("inception_resnet_a", in_channels=in_channels, scale=scale)
-    (w1, h1), w2 = _figsize(spec), _span("c", cardinality) * INCH
+    (w1, h1), w2 = _figsize(spec), diagram_width("c", cardinality) * INCH
     fig = new_figure(w1 + w2, h1)
     FamilyDiagram(fig.add_axes((0, 0, w1 / (w1 + w2), 1))).update(
         "inception_resnet_a", in_channels=in_channels, scale=scale)

@@ -25,9 +25,9 @@ from matplotlib.transforms import Bbox
 
 from .. import counting
 from ..viz.diagrams import INCH as BLOCK_INCH
-from ..viz.diagrams import BlockDiagram, _span
+from ..viz.diagrams import BlockDiagram, diagram_width
 from ..widgets import error_html, run_guarded
-from .diagrams import INCH, VINCH, FamilyDiagram, _extent, family_spec
+from .diagrams import INCH, VINCH, FamilyDiagram, extent, family_spec
 from .res2net import res2net_block_complexity
 from .resnest import check_split_attention, resnest_block_complexity
 from .se import se_channels
@@ -314,9 +314,9 @@ class FamilyFigure:
     def _new_view(self, key, kind, config):
         """An Axes for a new layout, sized so the diagram keeps its proportions (inches per data unit)."""
         if kind == "c":
-            width, height = _span("c", config["cardinality"]) * BLOCK_INCH, 3.6
+            width, height = diagram_width("c", config["cardinality"]) * BLOCK_INCH, 3.6
         else:
-            x0, x1, y0, y1 = _extent(family_spec(kind, **config))
+            x0, x1, y0, y1 = extent(family_spec(kind, **config))
             width, height = (x1 - x0) * INCH, (y1 - y0) * VINCH
         left, bottom, box_w, box_h = DIAGRAM_BOX
         fig_w, fig_h = self.fig.get_size_inches()

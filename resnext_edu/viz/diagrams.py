@@ -95,7 +95,8 @@ def _layout(form, cardinality):
                 shortcut=shortcut, xlim=(left, shortcut + 0.3), ylim=(0.25, 6.5))
 
 
-def _span(form, cardinality):
+def diagram_width(form, cardinality):
+    """Width, in data units, of the block diagram of this form and cardinality (for sizing figures)."""
     lo, hi = _layout(form, cardinality)["xlim"]
     return hi - lo
 
@@ -237,7 +238,7 @@ def draw_block(form, cardinality=32, bottleneck_width=4, in_channels=256, ax=Non
     """
     block_labels(form, cardinality, bottleneck_width, in_channels)  # validate before making a figure
     if ax is None:
-        fig = new_figure(_span(form, cardinality) * INCH, 3.6)
+        fig = new_figure(diagram_width(form, cardinality) * INCH, 3.6)
         ax = fig.add_axes((0, 0, 1, 1))
     BlockDiagram(ax).update(form, cardinality, bottleneck_width, in_channels)
     return ax.figure
@@ -247,7 +248,7 @@ def draw_block_forms(cardinality=32, bottleneck_width=4, in_channels=256, forms=
     """ResNet's bottleneck and the three ResNeXt forms side by side (Xie et al. 2017, Fig. 1 and 3)."""
     for form in forms:
         block_labels(form, cardinality, bottleneck_width, in_channels)
-    spans = [_span(form, cardinality) for form in forms]
+    spans = [diagram_width(form, cardinality) for form in forms]
     fig = new_figure(sum(spans) * INCH, 3.6)
     left = 0.0
     for form, span in zip(forms, spans):  # widths in proportion, so all fonts have the same scale
