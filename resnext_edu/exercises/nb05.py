@@ -97,7 +97,8 @@ class MeanErrorC32(Problem):
                    "c32_mean_error = statistics.mean(r['final_test_error'] for r in rows if r['config'] == 'c32')")
     _typical_mistake = CS("import statistics\n"
                           "c32_mean_error = statistics.mean(r['final_test_error'] for r in rows)")
-    _correct_message = "Well done. The table below shows it next to the other two configurations, with the spread."
+    _correct_message = ("Well done. The table at the start of section 6 shows it next to the other two "
+                        "configurations, with the spread.")
 
     def _check(self, value):
         from .. import train
@@ -111,8 +112,8 @@ class MeanErrorC32(Problem):
         if math.isclose(value, mean("final_test_error", "c32"), abs_tol=0.005):
             return
         if math.isclose(value, mean("final_test_error"), abs_tol=0.005):
-            raise Incorrect("That is the mean over all nine runs, all three configurations together. Keep only "
-                            "the rows whose 'config' is 'c32'.")
+            raise Incorrect(f"That is the mean over all {len(rows)} runs, all three configurations together. "
+                            "Keep only the rows whose 'config' is 'c32'.")
         seed0 = [r["final_test_error"] for r in rows if r["config"] == "c32" and r["seed"] == 0]
         if seed0 and math.isclose(value, seed0[0], abs_tol=0.005):
             raise Incorrect("That is one run, seed 0. Average the final error over every c32 seed: one seed "
