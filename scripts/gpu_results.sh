@@ -32,7 +32,8 @@ mkdir -p "$out"
   lscpu | grep -m1 "Model name" || true
   echo "CPU cores: $(nproc)"; } | tee "$out/hardware.txt"
 
-python3 benchmarks/train_throughput.py --device "$device" --stem-stride 1 --threads 1 \
+# NO_BENCH=1 skips the throughput table (e.g. in the second call of a split run)
+[ -n "${NO_BENCH:-}" ] || python3 benchmarks/train_throughput.py --device "$device" --stem-stride 1 --threads 1 \
     --steps "${STEPS:-200}" --csv "$out/train_throughput_gpu.csv"
 
 csv=results/fashion_mnist_equal_complexity.csv
