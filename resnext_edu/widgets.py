@@ -118,7 +118,35 @@ def run_guarded(update, show_error):
         show_error(f"Something went wrong ({type(e).__name__}: {e}). Try other values.")
 
 
-class ExplorerFigure:
+class BlitFigure:
+    """What both explorers' figures share: put the saved background back in a box, and redraw only
+    the diagram labels whose string changed. A subclass sets fig, canvas, background and shown."""
+
+    def _draw_texts(self, ax, texts):
+        """Redraw the labels (Text artists on ax) whose string changed, and only those: a label costs ~1 ms."""
+        renderer = self.canvas.get_renderer()
+        changed = [t for t in texts if self.shown.get(t, (None,))[0] != (t.get_text(), t.get_fontsize())]
+        boxes = {t: t.get_window_extent(renderer).padded(2) for t in changed}
+        wipes = [Bbox.union([boxes[t], self.shown[t][1]]) if t in self.shown else boxes[t] for t in changed]
+        still = [self.shown[t][1] for t in texts if t not in boxes]
+        if any(wipe.overlaps(box) for wipe in wipes for box in still):  # would cut into a neighbour
+            changed, boxes = texts, {t: t.get_window_extent(renderer).padded(2) for t in texts}
+            wipes = [Bbox.union([ax.bbox, *boxes.values(), *wipes, *still])]
+        for wipe in wipes:  # the background back under the old and the new string
+            self._restore(wipe)
+        for text in changed:
+            self.fig.draw_artist(text)
+            self.shown[text] = ((text.get_text(), text.get_fontsize()), boxes[text])
+
+    def _restore(self, box):
+        """Put the background back inside box (display pixels, y up)."""
+        height = self.fig.bbox.height
+        x0, y0, x1, y1 = box.extents
+        # Agg counts rows from the top, and xy is where the whole saved region goes: unmoved.
+        self.canvas.restore_region(self.background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
+
+
+class ExplorerFigure(BlitFigure):
     """One figure, kept alive: the block diagram, Table 2's d against C, and block params against C.
 
     Blitting: the still parts (axes, ticks, boxes, curves) are drawn once into a background; an
@@ -182,35 +210,12 @@ class ExplorerFigure:
             self.fig.draw_artist(self.diagram.ax)  # its still parts only: boxes and arrows
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
             self.texts, self.shown = texts, {}
-        self._draw_texts(texts)
+        self._draw_texts(self.diagram.ax, texts)
         for ax in (self.ax_d, self.ax_p):  # the plots: put back the still parts, then what moves
             self._restore(ax.bbox.padded(2))
         for artist in self.moving:
             self.fig.draw_artist(artist)
         return self.png()
-
-    def _draw_texts(self, texts):
-        """Redraw the diagram texts whose string changed, and only those: a glyph costs ~0.1 ms."""
-        renderer = self.canvas.get_renderer()
-        changed = [t for t in texts if self.shown.get(t, (None,))[0] != (t.get_text(), t.get_fontsize())]
-        boxes = {t: t.get_window_extent(renderer).padded(2) for t in changed}
-        wipes = [Bbox.union([boxes[t], self.shown[t][1]]) if t in self.shown else boxes[t] for t in changed]
-        still = [self.shown[t][1] for t in texts if t not in boxes]
-        if any(wipe.overlaps(box) for wipe in wipes for box in still):  # would cut into a neighbour
-            changed, boxes = texts, {t: t.get_window_extent(renderer).padded(2) for t in texts}
-            wipes = [Bbox.union([self.diagram.ax.bbox, *boxes.values(), *wipes, *still])]
-        for wipe in wipes:  # the background back under the old and the new string
-            self._restore(wipe)
-        for text in changed:
-            self.fig.draw_artist(text)
-            self.shown[text] = ((text.get_text(), text.get_fontsize()), boxes[text])
-
-    def _restore(self, box):
-        """Put the background back inside box (display pixels, y up)."""
-        height = self.fig.bbox.height
-        x0, y0, x1, y1 = box.extents
-        # Agg counts rows from the top, and xy is where the whole saved region goes: unmoved.
-        self.canvas.restore_region(self.background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
 
     def png(self):
         """The canvas as PNG bytes, lightly compressed: speed matters more than size here."""

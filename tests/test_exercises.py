@@ -61,3 +61,22 @@ def test_hints_and_solution_show(problem, capsys):
     out = capsys.readouterr().out
     assert "Hint" in out and "Solution" in out
     assert problem._solution.strip().splitlines()[0] in out
+
+
+def _function_problems():
+    from resnext_edu.exercises.core import FunctionProblem
+    return [p for p in _problems() if isinstance(p.values[0], FunctionProblem)]
+
+
+@pytest.mark.parametrize("problem", _function_problems())
+def test_function_questions_explain_a_non_function_a_crash_and_a_wrong_return(problem):
+    def crashes(*args):
+        raise ZeroDivisionError("division by zero")
+
+    not_a_function = problem.evaluate(3)
+    assert not_a_function.label == "Incorrect" and "to be a function, but it has type int" in not_a_function.message
+    crash = problem.evaluate(crashes)
+    assert crash.label == "Incorrect" and "raised ZeroDivisionError: division by zero. It should" in crash.message
+    if problem._var != "nhwc_groups":  # the two that must return a conv
+        wrong = problem.evaluate(lambda *args: 5)
+        assert wrong.label == "Incorrect" and "return a Conv2d, but it returned something of type int" in wrong.message

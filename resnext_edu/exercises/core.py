@@ -145,6 +145,26 @@ class FunctionProblem(Problem):
                 pass
         return super().evaluate(value)
 
+    def _call(self, value, args, should, on_error="", returns=None):
+        """The student's function called on args. A non-function, an error it raises, or a result
+        that is not a `returns` (a class, if given) is feedback.
+
+        should: what the function should do, e.g. "take `block.paths` and return an nn.Conv2d";
+        on_error: advice added when it raises.
+        """
+        if not callable(value) or isinstance(value, type) or hasattr(value, "forward"):
+            raise Incorrect(f"Expected `{self._var}` to be a function, but it has type {type(value).__name__}. "
+                            f"Define it with `def`: it should {should}.")
+        try:
+            result = value(*args)
+        except Exception as err:  # noqa: BLE001  show the student what their function raised
+            raise Incorrect(f"Your function raised {type(err).__name__}: {err}. It should {should}. "
+                            + on_error) from None
+        if returns is not None and not isinstance(result, returns):
+            raise Incorrect(f"Expected your function to return a {returns.__name__}, but it returned something "
+                            f"of type {type(result).__name__}. It should {should}.")
+        return result
+
 
 def _fmt(value):
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else repr(value)

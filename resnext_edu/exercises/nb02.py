@@ -93,19 +93,10 @@ class MergeLastConvs(FunctionProblem):
         return (self._test_block().paths,)
 
     def _check(self, value):
-        if isinstance(value, nn.Module) or not callable(value):
-            raise Incorrect(f"Expected `merge_last_convs` to be a function that takes the paths and returns "
-                            f"a conv, but it is a {type(value).__name__}. Define it with `def`.")
         c, d, out = 4, 3, 8  # a small test block, so the check is fast and the shapes are easy to read
         block = self._test_block()
-        try:
-            conv = value(copy.deepcopy(block.paths))
-        except Exception as err:  # noqa: BLE001  show the student what their function raised
-            raise Incorrect(f"Your function raised {type(err).__name__}: {err}. It should take "
-                            f"`block.paths` (a list of C paths) and return an nn.Conv2d.") from None
-        if not isinstance(conv, nn.Conv2d):
-            raise Incorrect(f"Expected your function to return an nn.Conv2d, but it returned a "
-                            f"{type(conv).__name__}.")
+        conv = self._call(value, (copy.deepcopy(block.paths),),
+                          "take `block.paths` (a list of C paths) and return an nn.Conv2d", returns=nn.Conv2d)
         expected = (out, c * d, 1, 1)
         if tuple(conv.weight.shape) != expected:
             raise Incorrect(f"For a test block with C = {c} paths of width d = {d} and {out} output channels, "

@@ -150,19 +150,11 @@ class GroupedFromPaths(FunctionProblem):
         return (self._test_block().paths,)
 
     def _check(self, value):
-        if isinstance(value, nn.Module) or not callable(value):
-            raise Incorrect(f"Expected `to_grouped_conv` to be a function that takes the paths and returns a "
-                            f"conv, but it is a {type(value).__name__}. Define it with `def`.")
         c, d = 4, 3  # a small test block, so the check is fast and the shapes are easy to read
         block = self._test_block()
-        try:
-            conv = value(copy.deepcopy(block.paths))
-        except Exception as err:  # noqa: BLE001  show the student what their function raised
-            raise Incorrect(f"Your function raised {type(err).__name__}: {err}. It should take `block.paths` "
-                            f"(C paths) and return an nn.Conv2d; if the weight copy failed, check `groups`: "
-                            "one group per path.") from None
-        if not isinstance(conv, nn.Conv2d):
-            raise Incorrect(f"Expected your function to return an nn.Conv2d, but it returned a {type(conv).__name__}.")
+        conv = self._call(value, (copy.deepcopy(block.paths),),
+                          "take `block.paths` (C paths) and return an nn.Conv2d",
+                          on_error="If the weight copy failed, check `groups`: one group per path.", returns=nn.Conv2d)
         if conv.groups != c:
             raise Incorrect(f"For a test block with C = {c} paths of width d = {d}, expected groups={c} (one "
                             f"group per path), but your conv has groups={conv.groups}.")

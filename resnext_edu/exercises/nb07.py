@@ -10,7 +10,7 @@ import copy
 import torch
 from torch import nn
 
-from .core import CS, EqualityProblem, Feedback, Incorrect, Problem, _Blank, bind_exercises
+from .core import CS, EqualityProblem, FunctionProblem, Incorrect, Problem, bind_exercises
 
 STAGES_50 = ((3, 128, 256), (4, 256, 512), (6, 512, 1024), (3, 1024, 2048))  # (blocks, C·d, out) per stage, Table 1
 
@@ -305,7 +305,7 @@ class FixColleaguesBlock(Problem):
 # q5: groups from a channels-last tensor.
 
 
-class NHWCGroups(Problem):
+class NHWCGroups(FunctionProblem):
     """A function that cuts a channels-last (N, H, W, C) tensor into PyTorch's g groups, each (N, C/g, H, W)."""
 
     _var = "nhwc_groups"
@@ -334,30 +334,17 @@ class NHWCGroups(Problem):
         g = torch.Generator().manual_seed(7)
         return [(torch.randn(2, 3, 5, 8, generator=g), 4), (torch.randn(1, 4, 4, 4, generator=g), 2)]
 
-    def evaluate(self, value):
-        """The starter function returns ____: that is "not attempted", not wrong."""
-        if callable(value) and not isinstance(value, nn.Module):
-            try:
-                x, groups = self._tests()[0]
-                if isinstance(value(x, groups), _Blank):
-                    return Feedback("Not attempted", f"Your `{self._var}` still returns ____. {self._not_attempted}")
-            except Exception:  # noqa: BLE001  _check reports what went wrong
-                pass
-        return super().evaluate(value)
+    def _sample_args(self):
+        return self._tests()[0]
 
     def _check(self, fn):
-        if not callable(fn) or isinstance(fn, nn.Module):
-            raise Incorrect(f"Expected `nhwc_groups` to be a function of (x_nhwc, groups), but it is a "
-                            f"{type(fn).__name__}. Define it with `def`.")
         for x, groups in self._tests():
             n, h, w, c = x.shape
             want = [t.permute(0, 3, 1, 2) for t in x.chunk(groups, dim=-1)]
             shape = (n, c // groups, h, w)
-            try:
-                got = list(fn(x.clone(), groups))
-            except Exception as err:  # noqa: BLE001
-                raise Incorrect(f"Your function raised {type(err).__name__} on an (N, H, W, C) = {tuple(x.shape)} "
-                                f"tensor with groups={groups}: {err}.") from None
+            got = list(self._call(fn, (x.clone(), groups),
+                                  f"take an (N, H, W, C) tensor and groups, here {tuple(x.shape)} and {groups}, "
+                                  "and return a list of `groups` tensors"))
             if len(got) != groups or not all(isinstance(t, torch.Tensor) for t in got):
                 raise Incorrect(f"For an (N, H, W, C) = {tuple(x.shape)} tensor and groups={groups}, expected a "
                                 f"list of {groups} tensors, but got {len(got)} item(s). `chunk` cuts along the "

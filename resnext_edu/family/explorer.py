@@ -26,7 +26,7 @@ from matplotlib.transforms import Bbox
 from .. import counting
 from ..viz.diagrams import INCH as BLOCK_INCH
 from ..viz.diagrams import BlockDiagram, diagram_width
-from ..widgets import error_html, run_guarded
+from ..widgets import BlitFigure, error_html, run_guarded
 from .diagrams import INCH, VINCH, FamilyDiagram, extent, family_spec
 from .res2net import res2net_block_complexity
 from .resnest import check_split_attention, resnest_block_complexity
@@ -219,7 +219,7 @@ def knob_curve(n):
     return points
 
 
-class FamilyFigure:
+class FamilyFigure(BlitFigure):
     """One figure, kept alive: a diagram Axes per drawn layout (made once), and a cost plot per kind.
 
     Blitting, as in resnext_edu.widgets.ExplorerFigure: for each (layout, kind) the still parts
@@ -283,33 +283,10 @@ class FamilyFigure:
             self.fig.draw_artist(curve)
         return self.png()
 
-    def _draw_texts(self, ax, texts):
-        """Redraw the diagram labels whose text changed, and only those: a label costs about 1 ms."""
-        renderer = self.canvas.get_renderer()
-        changed = [t for t in texts if self.shown.get(t, (None,))[0] != (t.get_text(), t.get_fontsize())]
-        boxes = {t: t.get_window_extent(renderer).padded(2) for t in changed}
-        wipes = [Bbox.union([boxes[t], self.shown[t][1]]) if t in self.shown else boxes[t] for t in changed]
-        still = [self.shown[t][1] for t in texts if t not in boxes]
-        if any(wipe.overlaps(box) for wipe in wipes for box in still):  # would cut into a neighbour
-            changed, boxes = texts, {t: t.get_window_extent(renderer).padded(2) for t in texts}
-            wipes = [Bbox.union([ax.bbox, *boxes.values(), *wipes, *still])]
-        for wipe in wipes:  # the background back under the old and the new string
-            self._restore(wipe)
-        for text in changed:
-            self.fig.draw_artist(text)
-            self.shown[text] = ((text.get_text(), text.get_fontsize()), boxes[text])
-
     def _diagram_bbox(self):
         """The diagram's part of the figure, in display pixels."""
         left, bottom, width, height = DIAGRAM_BOX
         return Bbox.from_bounds(left, bottom, width, height).transformed(self.fig.transFigure)
-
-    def _restore(self, box):
-        """Put the background back inside box (display pixels, y up)."""
-        height = self.fig.bbox.height
-        x0, y0, x1, y1 = box.extents
-        # Agg counts rows from the top, and xy is where the whole saved region goes: unmoved.
-        self.canvas.restore_region(self.background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
 
     def _new_view(self, key, kind, config):
         """An Axes for a new layout, sized so the diagram keeps its proportions (inches per data unit)."""
