@@ -49,7 +49,8 @@ def measure(config, stem_stride, threads, steps, batch_size, warmup=2, device="c
     gen = torch.Generator().manual_seed(0)
     for step in range(warmup + steps):
         if step == warmup:
-            torch.cuda.synchronize() if cuda else None  # the warm-up's queued GPU work is not timed
+            if cuda:
+                torch.cuda.synchronize()  # the warm-up's queued GPU work is not timed
             t0 = time.perf_counter()
         index = torch.randint(0, len(images), (batch_size,), generator=gen)
         x, y = train.make_batch(images, labels, index, gen, dev, 2, channels_last)
@@ -58,7 +59,8 @@ def measure(config, stem_stride, threads, steps, batch_size, warmup=2, device="c
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-    torch.cuda.synchronize() if cuda else None
+    if cuda:
+        torch.cuda.synchronize()  # the clock stops when the GPU has finished, not when Python has queued
     seconds = time.perf_counter() - t0
     return dict(config=config, cardinality=c, bottleneck_width=d, params=counting.count_params(model),
                 macs=macs, threads=threads,

@@ -673,28 +673,33 @@ def write_results(path, rows):
     order = {c: i for i, c in enumerate(CONFIGS)}
     rows = sorted(old + rows, key=lambda r: (r["seed"], order.get(r["config"], len(order)), r["config"]))
     fields = list(dict.fromkeys(k for r in rows for k in r))  # the union, in order of first appearance
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda f: f.write(_csv_text(rows, fields).encode()))
-
-
-def _csv_text(rows, fields):
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=fields)
     writer.writeheader()
     writer.writerows(rows)
-    return buffer.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, lambda f: f.write(text.getvalue().encode()))
+
+
+def _results_error(args):
+    """What is wrong with `results`' arguments, in one line; None when nothing is."""
+    bad = [c for c in args.configs if c not in CONFIGS]
+    if bad:
+        return f"unknown config {bad[0]!r}; use {', '.join(CONFIGS)}"
+    if args.jobs < 1:
+        return f"--jobs {args.jobs}: must be at least 1"
+    if args.epochs is not None and args.epochs < 1:
+        return f"--epochs {args.epochs}: train for at least 1 epoch"
+    if args.data and not data.full_set_available(args.data):
+        return f"--data {args.data}: the folder does not hold the four Fashion-MNIST files. " + data.HOW_TO_GET_FULL
+    if args.preset == "gpu" and not args.data and not data.full_set_available():
+        return "the full set is not installed. " + data.HOW_TO_GET_FULL + " Or: make results-cpu"
+    return None
 
 
 def run_results(args):
     """`results`: every (config, seed) as a `train` subprocess, `--jobs` at a time; then the CSV."""
-    bad = [c for c in args.configs if c not in CONFIGS]
-    error = (f"unknown config {bad[0]!r}; use {', '.join(CONFIGS)}" if bad
-             else f"--jobs {args.jobs}: must be at least 1" if args.jobs < 1
-             else f"--epochs {args.epochs}: train for at least 1 epoch" if args.epochs is not None and args.epochs < 1
-             else f"--data {args.data}: the folder does not hold the four Fashion-MNIST files. " + data.HOW_TO_GET_FULL
-             if args.data and not data.full_set_available(args.data)
-             else "the full set is not installed. " + data.HOW_TO_GET_FULL + " Or: make results-cpu"
-             if args.preset == "gpu" and not args.data and not data.full_set_available() else None)
+    error = _results_error(args)
     if error:
         print(f"resnext_edu results: error: {error}", file=sys.stderr)
         return 2
@@ -709,8 +714,9 @@ def run_results(args):
                    "--seed", str(seed), "--out", str(out), "--device", args.device, "--quiet"]
             cmd += ["--threads", str(args.threads)] if args.threads else []
             cmd += ["--data", str(args.data)] if args.data else []
-            cmd += [arg for name in ("epochs", "limit") if getattr(args, name) is not None
-                    for arg in (f"--{name}", str(getattr(args, name)))]
+            for name in ("epochs", "limit"):
+                if getattr(args, name) is not None:
+                    cmd += [f"--{name}", str(getattr(args, name))]
             cmd += ["--resume"] if latest_checkpoint(out) else []
             todo.append((out, cmd))
     print(f"{len(todo)} run(s) to do in {runs}, {args.jobs} at a time", flush=True)
