@@ -4,35 +4,33 @@ Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR
 https://arxiv.org/abs/1611.05431.
 
 Each command is a pair: `add_<command>(subparsers)` declares its arguments, and
-`run_<command>(args) -> int` does the work. A new command (e.g. `train`) adds one pair and
-one line in COMMANDS.
+`run_<command>(args) -> int` does the work. A new command adds one pair and one line in
+COMMANDS. All argument parsing of the package is here; the models come from resnext_edu.registry.
 """
 import argparse
-import difflib
 import sys
 
 import torch
 
 from . import counting
-from .family import FAMILY_MODELS
-from .models import MODELS
+from .registry import MODELS, unknown_model
 from .train import add_results, add_train, run_results, run_train
-
-MODELS = {**MODELS, **FAMILY_MODELS}  # the course's models, then the ResNet family of notebook 06
 
 
 def _models_epilog():
     """The model names and their input sizes, for --help."""
     lines = ["models (name: input size C H W):"]
-    lines += [f"  {name}: {' '.join(map(str, size))}" for name, (_, size) in MODELS.items()]
+    lines += [f"  {name}: {' '.join(map(str, entry.input_size))}" for name, entry in MODELS.items()]
     return "\n".join(lines)
 
 
-def _unknown_model(name):
-    """One line naming the valid models, with the closest one first if there is one."""
-    close = difflib.get_close_matches(name, MODELS, n=1)
-    hint = f" Did you mean {close[0]}?" if close else ""
-    return f"unknown model {name!r}.{hint} Valid models: {', '.join(MODELS)}"
+def _model(parser, name):
+    """(model on the meta device, its input size); exit 2 with one line for an unknown name."""
+    if name not in MODELS:
+        parser.exit(2, f"{parser.prog}: error: {unknown_model(name)}\n")
+    builder, input_size = MODELS[name]
+    with torch.device("meta"):  # shapes without weights: no memory, and forwards cost nothing
+        return builder(), input_size
 
 
 # --- tables -------------------------------------------------------------------------------
@@ -62,18 +60,14 @@ def add_summary(subparsers):
     p.add_argument("--input-size", type=int, nargs=3, metavar=("C", "H", "W"),
                    help="input size without the batch, e.g. 3 224 224 (default: the model's)")
     p.add_argument("--depth", type=int, default=2, help="torchinfo's nesting depth (default: 2)")
+    p.set_defaults(parser=p)
 
 
 def run_summary(args):
     import torchinfo
 
-    if args.model not in MODELS:
-        print(f"resnext_edu summary: error: {_unknown_model(args.model)}", file=sys.stderr)
-        return 2
-    builder, default_size = MODELS[args.model]
+    model, default_size = _model(args.parser, args.model)
     input_size = tuple(args.input_size or default_size)
-    with torch.device("meta"):  # shapes without weights: no memory, and forwards cost nothing
-        model = builder()
     try:  # our breakdown checks the input size first, with a clear message
         stages = counting.breakdown(model, input_size)
     except ValueError as err:
@@ -92,10 +86,40 @@ def run_summary(args):
     return 0
 
 
+# --- diagnose -----------------------------------------------------------------------------
+
+
+def add_diagnose(subparsers):
+    p = subparsers.add_parser("diagnose", help="inspect a model for the classic ResNeXt bugs",
+                              description="resnext_edu.diagnose on a named model: one forward and backward "
+                                          "pass on the meta device, then the findings.",
+                              epilog=_models_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", metavar="MODEL", help="a model name, e.g. resnext50_32x4d")
+    p.add_argument("--input-size", type=int, nargs=3, metavar=("C", "H", "W"),
+                   help="input size without the batch (default: the model's)")
+    p.add_argument("--cardinality", type=int, metavar="C", help="the C you meant: checks the grouped 3x3 convs")
+    p.add_argument("--num-classes", type=int, metavar="N", help="the classes you meant: checks the classifier")
+    p.set_defaults(parser=p)
+
+
+def run_diagnose(args):
+    from .diagnose import diagnose
+
+    model, default_size = _model(args.parser, args.model)
+    try:
+        findings = diagnose(model, tuple(args.input_size or default_size), args.cardinality, args.num_classes)
+    except ValueError as err:
+        print(f"resnext_edu diagnose: error: {err}", file=sys.stderr)
+        return 2
+    print(findings)
+    return 1 if findings.at_least("error") else 0
+
+
 # name: (declare arguments, run) for each subcommand
 COMMANDS = {
     "tables": (add_tables, run_tables),
     "summary": (add_summary, run_summary),
+    "diagnose": (add_diagnose, run_diagnose),
     "train": (add_train, run_train),
     "results": (add_results, run_results),
 }
@@ -120,7 +144,10 @@ def main(argv=None):
     except SystemExit as exit:  # --help (0) or a usage error (2): return it, so tests can call main
         return exit.code
     _, run = COMMANDS[args.command]
-    return run(args)
+    try:
+        return run(args)
+    except SystemExit as exit:  # a command's one-line error (parser.exit): return its code too
+        return exit.code
 
 
 if __name__ == "__main__":

@@ -13,10 +13,36 @@ def divisors(n):
     return [k for k in range(1, n + 1) if n % k == 0]
 
 
-def check_size(name, value):
-    """Raise ValueError unless value is a whole number of at least 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+def is_whole(value, minimum=1):
+    """True for an int (not a bool) of at least minimum."""
+    return not isinstance(value, bool) and isinstance(value, int) and value >= minimum
+
+
+def check_size(name, value, minimum=1, why=""):
+    """Raise ValueError unless value is a whole number of at least minimum; why says what it means."""
+    if not is_whole(value, minimum):
+        raise ValueError(f"{name}={value!r} must be a whole number of at least {minimum}"
+                         + (f": {why}" if why else ""))
+
+
+def check_optional_size(name, value):
+    """Raise ValueError unless value is None or a whole number of at least 1."""
+    if value is not None and not is_whole(value):
+        raise ValueError(f"{name}={value!r} must be None or a whole number of at least 1")
+
+
+def check_choice(name, value, choices, what="is unknown"):
+    """Raise ValueError unless value is one of choices (a bool never counts as 0 or 1)."""
+    if isinstance(value, bool) and not any(isinstance(c, bool) for c in choices) or value not in choices:
+        raise ValueError(f"{name}={value!r} {what}; use one of {', '.join(map(repr, choices))}")
+
+
+def check_divides(name, value, channels_name, channels, suggest=None):
+    """Raise ValueError unless value divides channels, suggesting the values that would (default: its divisors)."""
+    if channels % value:
+        fits = divisors(channels) if suggest is None else suggest
+        raise ValueError(f"{name}={value} does not divide {channels_name}={channels}; "
+                         f"try one of {', '.join(map(str, fits))}")
 
 
 def check_stride(stride):
@@ -37,7 +63,7 @@ def check_module(module, caller):
                         f"did you forget the parentheses, {module.__name__}()?")
     if isinstance(module, str):
         raise TypeError(f"{caller} expects an nn.Module instance, got {module!r}, a string; "
-                        f"build the model first, e.g. models.{module}()")
+                        f"build the model first, e.g. registry.create_model({module!r})")
     raise TypeError(f"{caller} expects an nn.Module instance, got {module!r} ({type(module).__name__})")
 
 

@@ -20,9 +20,9 @@ What counts what (at 224x224, batch 1):
   a BatchNorm2d adds its 2·C weights and biases once per image, not per position. For our
   models (convs without bias): Mult-Adds = MACs + fc.out_features + BatchNorm parameters.
 
-count_macs learns each layer's output size from one forward pass, run on the meta device
-(shapes, no data) so it costs no arithmetic and no memory. resnext_complexity gives the same
-numbers from formulas alone, fast enough for a slider.
+count_macs learns each layer's output size from one forward pass (resnext_edu.trace), run on the
+meta device (shapes, no data) so it costs no arithmetic and no memory. resnext_edu.complexity
+gives the same numbers from formulas alone, fast enough for a slider.
 """
 import math
 import re
@@ -30,14 +30,15 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.func import functional_call
 
-from .checks import check_input_size, check_module, check_size
+from .blocks import ResNeXtBlockC
+from .checks import check_module
+from .complexity import equal_complexity_width
+from .registry import MODELS
+from .tables import Column, Table
+from .trace import trace
 
 _CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-
-# ---------------------------------------------------------------------------------------------
-# Checking arguments: a clear message here beats a shape error deep inside torch.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,68 +77,19 @@ def layer_macs(layer, output_shape):
     return 0
 
 
-def _zeros(module, size, device=None):
-    """A batch of one zero image (1, C, H, W) on the module's device and dtype."""
-    first = next(module.parameters(), None)
-    dtype = torch.get_default_dtype() if first is None else first.dtype
-    if device is None:
-        device = "cpu" if first is None else first.device
-    return torch.zeros(1, *size, dtype=dtype, device=device)
+def _calls(module, input_size, caller):
+    """[(name, layer, output_shape)] of one forward of an image of input_size, one per module call.
 
-
-@torch.no_grad()
-def _forward_meta(module, size):
-    """Forward on the meta device: tensors with shapes but no data, so nothing is computed.
-
-    A real forward of ResNeXt-101 at 224x224 would allocate hundreds of MB for nothing;
-    the hooks only need the shapes. The module's own tensors are left as they are.
-    """
-    state = {name: t.to("meta") for name, t in [*module.named_parameters(), *module.named_buffers()]}
-    functional_call(module, state, (_zeros(module, size, device="meta"),))
-
-
-@torch.no_grad()
-def _forward_real(module, size):
-    """Forward on real zeros, for modules with an operation that has no meta version."""
-    module(_zeros(module, size))
-
-
-def _trace(module, input_size, caller):
-    """One forward of a zero image; return [(name, layer, output_shape)], one per module call.
-
-    Forward hooks see every module's output shape; the forward runs on the meta device when
-    it can (shapes only), else on real zeros. Eval mode keeps BN statistics untouched,
-    and each submodule's own training flag is restored afterwards.
+    Eval mode, no gradients; on the meta device when it can (shapes only), else on real data.
+    A forward that fails is a ValueError that says what torch said.
     """
     check_module(module, caller)
-    size = check_input_size(input_size)
-    calls = []
-
-    def hook(name):
-        def record(layer, inputs, output):
-            if isinstance(output, torch.Tensor):
-                calls.append((name, layer, tuple(output.shape)))
-        return record
-
-    modes = [(m, m.training) for m in module.modules()]
-    handles = [m.register_forward_hook(hook(name)) for name, m in module.named_modules()]
-    try:
-        module.eval()
-        try:
-            _forward_meta(module, size)
-        except RuntimeError:  # NotImplementedError too: try for real, and report its error
-            calls.clear()
-            _forward_real(module, size)
-    except RuntimeError as err:
-        said = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"input_size {size} does not fit {type(module).__name__}: too small, or "
-                         f"the wrong number of channels? (torch said: {said})") from None
-    finally:
-        for handle in handles:
-            handle.remove()
-        for m, training in modes:
-            m.training = training
-    return calls
+    result = trace(module, input_size)
+    if result.error:
+        _, said = result.error
+        raise ValueError(f"input_size {tuple(input_size)} does not fit {type(module).__name__}: too small, or "
+                         f"the wrong number of channels? (torch said: {said})")
+    return [(c.name, c.module, c.out_shape) for c in result.calls if c.out_shape]
 
 
 def count_macs(module, input_size):
@@ -147,7 +99,7 @@ def count_macs(module, input_size):
     (3, 224, 224). BN, ReLU, pooling and additions are not counted. A layer called twice
     counts twice.
     """
-    return sum(layer_macs(layer, shape) for _, layer, shape in _trace(module, input_size, "count_macs"))
+    return sum(layer_macs(layer, shape) for _, layer, shape in _calls(module, input_size, "count_macs"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,55 +144,6 @@ class Row:
     macs_share: float     # fraction of the whole model's MACs, 0..1
 
 
-class Table(list):
-    """A list of rows that prints as a plain text table (and as HTML in a notebook)."""
-
-    title = ""
-    columns = ()  # (header, row -> str) pairs
-
-    def cells(self):
-        """Header and body of the table as lists of strings."""
-        return [h for h, _ in self.columns], [[f(row) for _, f in self.columns] for row in self]
-
-    def footer(self):
-        """An optional last line of cells, e.g. totals."""
-        return None
-
-    def __str__(self):
-        header, body = self.cells()
-        lines = [header] + body + ([self.footer()] if self.footer() else [])
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-
-        def fmt(line):
-            # First column left-aligned (names), the others right-aligned (numbers).
-            cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))]
-            return "  ".join(cells).rstrip()
-
-        rule = "-" * len(fmt(header))
-        text = [fmt(header), rule] + [fmt(line) for line in body]
-        if self.footer():
-            text += [rule, fmt(self.footer())]
-        return "\n".join(([self.title] if self.title else []) + text)
-
-    __repr__ = __str__
-
-    def _repr_pretty_(self, printer, cycle):
-        printer.text(str(self))
-
-    def _repr_html_(self):
-        from html import escape
-        header, body = self.cells()
-        if self.footer():
-            body = body + [self.footer()]
-
-        def row(tag, cells):
-            return "<tr>" + "".join(f"<{tag}>{escape(c)}</{tag}>" for c in cells) + "</tr>"
-
-        caption = f"<caption>{escape(self.title)}</caption>" if self.title else ""
-        return (f"<table>{caption}<thead>{row('th', header)}</thead><tbody>"
-                + "".join(row("td", cells) for cells in body) + "</tbody></table>")
-
-
 def _share(part, whole):
     return part / whole if whole else 0.0
 
@@ -259,13 +162,13 @@ class Breakdown(Table):
         self.total_macs = sum(r.macs for r in rows)
         first = "layer" if rows and rows[0].kind else "stage"
         self.columns = (
-            (first, lambda r: r.name),
-            ("paper", lambda r: r.paper_stage),
-            ("output", lambda r: _shape(r.output_shape)),
-            ("params", lambda r: f"{r.params:,}"),
-            ("%", lambda r: f"{100 * r.params_share:.1f}"),
-            ("MACs", lambda r: f"{r.macs:,}"),
-            ("%", lambda r: f"{100 * r.macs_share:.1f}"),
+            Column(first, lambda r: r.name),
+            Column("paper", lambda r: r.paper_stage),
+            Column("output", lambda r: _shape(r.output_shape), "right"),
+            Column("params", lambda r: f"{r.params:,}", "right"),
+            Column("%", lambda r: f"{100 * r.params_share:.1f}", "right"),
+            Column("MACs", lambda r: f"{r.macs:,}", "right"),
+            Column("%", lambda r: f"{100 * r.macs_share:.1f}", "right"),
         )
 
     def footer(self):
@@ -281,7 +184,7 @@ def breakdown(module, input_size, layers=False):
     stem's output size differs (56x56 here, 112x112 in the paper). With layers=True there is
     one row per layer that has parameters or MACs (convs, BNs, fc).
     """
-    calls = _trace(module, input_size, "breakdown")
+    calls = _calls(module, input_size, "breakdown")
     rows = _layer_rows(module, calls)
     if not layers:
         rows = _stage_rows(module, calls, rows)
@@ -320,129 +223,6 @@ def _stage_rows(module, calls, layer_rows):
     return [Row(s, s, paper_stage(s), "", out.get(s, ()), *sums[s]) for s in sums]
 
 
-def plot_breakdown(module_or_breakdown, input_size=None, ax=None):
-    """Bar chart of MACs and parameters per stage; returns the matplotlib Figure.
-
-    Pass a model and its input_size, or a Breakdown. With ax (two Axes), draws into them.
-    The figure is closed in pyplot, so it shows once: as the cell's value in a notebook.
-    """
-    import matplotlib.pyplot as plt
-
-    if isinstance(module_or_breakdown, Breakdown):
-        rows = module_or_breakdown
-    else:
-        if input_size is None:
-            raise ValueError("plot_breakdown needs input_size=(channels, height, width) with a model")
-        rows = breakdown(module_or_breakdown, input_size)
-    if ax is None:
-        fig, ax = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
-        plt.close(fig)
-    ax_macs, ax_params = ax
-    labels = [f"{r.name}\n({r.paper_stage})" if r.paper_stage else r.name for r in rows]
-    ax_macs.bar(labels, [r.macs / 1e9 for r in rows], color="tab:blue")
-    ax_macs.set_ylabel("GMACs (paper: GFLOPs)")
-    ax_macs.set_title(f"MACs per stage, total {sum(r.macs for r in rows) / 1e9:.2f} G")
-    ax_params.bar(labels, [r.params / 1e6 for r in rows], color="tab:orange")
-    ax_params.set_ylabel("parameters (M)")
-    ax_params.set_title(f"Parameters per stage, total {sum(r.params for r in rows) / 1e6:.1f} M")
-    for a in ax:
-        a.tick_params(axis="x", labelsize=8)
-    return ax_macs.figure
-
-
-# ---------------------------------------------------------------------------------------------
-# Analytic complexity: formulas only, no model built (fast enough for a slider).
-
-
-def block_params(in_out_channels, cardinality, bottleneck_width):
-    """Conv weights of a block, C·(in·d + 3·3·d·d + d·out), in = out (Xie et al. 2017, Sec. 3.4, Eq. 4)."""
-    check_size("in_out_channels", in_out_channels)
-    check_size("cardinality", cardinality)
-    check_size("bottleneck_width", bottleneck_width)
-    c, d, n = cardinality, bottleneck_width, in_out_channels
-    return c * (n * d + 3 * 3 * d * d + d * n)
-
-
-def equal_complexity_width(cardinality, in_out_channels=256, reference_width=64):
-    """The whole d that keeps C·(in·d + 9·d·d + d·out) nearest ResNet's block (Xie et al. 2017, Table 2).
-
-    The reference is one path of width reference_width (ResNet's bottleneck: C = 1, d = 64,
-    about 70k parameters for 256-d in and out). d is at least 1, so with very many paths
-    (C above about 134 for 256-d blocks) even d = 1 goes over the budget; compare
-    block_params(...) with the reference to see by how much.
-    """
-    check_size("cardinality", cardinality)
-    check_size("in_out_channels", in_out_channels)
-    check_size("reference_width", reference_width)
-    budget = block_params(in_out_channels, 1, reference_width)
-    # Solve 9C·d² + 2·in·C·d = budget for real d, then try the whole numbers on either side.
-    a, b = 9 * cardinality, 2 * in_out_channels * cardinality
-    d = (-b + math.sqrt(b * b + 4 * a * budget)) / (2 * a)
-    candidates = {max(1, math.floor(d)), max(1, math.ceil(d))}
-    return min(sorted(candidates), key=lambda w: abs(block_params(in_out_channels, cardinality, w) - budget))
-
-
-STAGE_BLOCKS = {  # blocks per stage (Xie et al. 2017, Table 1 and Sec. 5.3; He et al. 2016, Table 1)
-    29: (3, 3, 3),  # CIFAR: 3x3 stem of 64, no max pool, output widths 256, 512, 1024
-    50: (3, 4, 6, 3),
-    101: (3, 4, 23, 3),
-    152: (3, 8, 36, 3),
-}
-
-
-def _out(size, kernel, stride, padding):
-    """Output side of a conv or pool: floor((size + 2·padding - kernel) / stride) + 1."""
-    return (size + 2 * padding - kernel) // stride + 1
-
-
-def _bn(channels):
-    """Parameters of a BatchNorm: a weight and a bias per channel (running stats are buffers)."""
-    return 2 * channels
-
-
-def resnext_complexity(depth, cardinality, bottleneck_width, num_classes=1000, input_size=224):
-    """(params, MACs) of ResNeXt-{depth} (C x d) from formulas alone (Xie et al. 2017, Table 1).
-
-    Same layout as models.resnext: torchvision's "ResNet v1.5" (stride on the 3x3 conv),
-    BN after every conv, a 1x1 conv + BN projection where the shape changes, fc with bias.
-    Depth 50, 101, 152 is the ImageNet network; 29 the CIFAR one (pass num_classes=10,
-    input_size=32). input_size is the side of a square image with 3 channels.
-    """
-    if depth not in STAGE_BLOCKS:
-        raise ValueError(f"depth={depth!r} is unknown; use one of {', '.join(map(str, STAGE_BLOCKS))}")
-    for name, value in [("cardinality", cardinality), ("bottleneck_width", bottleneck_width),
-                        ("num_classes", num_classes), ("input_size", input_size)]:
-        check_size(name, value)
-    stem = 64
-    if depth == 29:
-        side = _out(input_size, 3, 1, 1)
-        params, macs = 3 * 3 * 3 * stem + _bn(stem), side * side * 3 * 3 * 3 * stem
-    else:
-        side = _out(input_size, 7, 2, 3)
-        params, macs = 7 * 7 * 3 * stem + _bn(stem), side * side * 7 * 7 * 3 * stem
-        side = _out(side, 3, 2, 1)  # max pool
-    in_channels = stem
-    for i, blocks in enumerate(STAGE_BLOCKS[depth]):
-        out_channels = 256 * 2**i
-        width = cardinality * bottleneck_width * 2**i  # group width C·d, doubling each stage
-        for j in range(blocks):
-            stride = 2 if i > 0 and j == 0 else 1
-            new_side = _out(side, 3, stride, 1)
-            params += in_channels * width + _bn(width)                     # 1x1 in -> C·d
-            params += 3 * 3 * (width // cardinality) * width + _bn(width)  # grouped 3x3
-            params += width * out_channels + _bn(out_channels)             # 1x1 C·d -> out
-            macs += side * side * in_channels * width
-            macs += new_side * new_side * 3 * 3 * (width // cardinality) * width
-            macs += new_side * new_side * width * out_channels
-            if stride != 1 or in_channels != out_channels:  # projection shortcut
-                params += in_channels * out_channels + _bn(out_channels)
-                macs += new_side * new_side * in_channels * out_channels
-            in_channels, side = out_channels, new_side
-    params += in_channels * num_classes + num_classes  # fc weight and bias
-    macs += in_channels * num_classes
-    return params, macs
-
-
 # ---------------------------------------------------------------------------------------------
 # The paper's tables, recomputed from our models.
 
@@ -456,7 +236,7 @@ class Table1Row:
     """One model of Xie et al. 2017, Table 1: our counts beside the paper's."""
 
     model: str            # the paper's name, e.g. "ResNeXt-50 (32x4d)"
-    name: str             # key in models.MODELS
+    name: str             # key in registry.MODELS
     params: int           # counted on our model
     macs: int             # counted on our model, at 224x224
     paper_params: float   # millions, as printed
@@ -476,13 +256,13 @@ class Table1Row:
 class PaperTable1(Table):
     title = "Xie et al. 2017, Table 1: ResNet-50 vs ResNeXt-50 (32x4d) at 224x224"
     columns = (
-        ("model", lambda r: r.model),
-        ("params", lambda r: f"{r.params:,}"),
-        ("paper", lambda r: f"{r.paper_params:.1f}M"),
-        ("diff", lambda r: _signed(r.params_diff, 2) + "M"),
-        ("GMACs", lambda r: f"{r.macs / 1e9:.2f}"),
-        ("paper GFLOPs", lambda r: f"{r.paper_gflops:.1f}"),
-        ("diff", lambda r: _signed(r.gmacs_diff, 2)),
+        Column("model", lambda r: r.model),
+        Column("params", lambda r: f"{r.params:,}", "right"),
+        Column("paper", lambda r: f"{r.paper_params:.1f}M", "right"),
+        Column("diff", lambda r: _signed(r.params_diff, 2) + "M", "right"),
+        Column("GMACs", lambda r: f"{r.macs / 1e9:.2f}", "right"),
+        Column("paper GFLOPs", lambda r: f"{r.paper_gflops:.1f}", "right"),
+        Column("diff", lambda r: _signed(r.gmacs_diff, 2), "right"),
     )
 
 
@@ -498,11 +278,9 @@ def paper_table1():
 
     The paper rounds 25.56M down to 25.5M; the FLOPs agree to the printed digit.
     """
-    from . import models
-
     rows = []
     for model, name, paper_params, paper_gflops in PAPER_TABLE1:
-        builder, input_size = models.MODELS[name]
+        builder, input_size = MODELS[name]
         with torch.device("meta"):  # counting needs shapes, not weights: build without memory
             net = builder()
         rows.append(Table1Row(model, name, count_params(net), count_macs(net, input_size),
@@ -530,13 +308,13 @@ class Table2Row:
 class PaperTable2(Table):
     title = "Xie et al. 2017, Table 2: (C, d) pairs of about the same complexity, conv2 stage (256-d)"
     columns = (
-        ("C", lambda r: str(r.cardinality)),
-        ("d", lambda r: str(r.width)),
-        ("paper d", lambda r: str(r.paper_width)),
-        ("group width C·d", lambda r: str(r.group_width)),
-        ("paper", lambda r: str(r.paper_group_width)),
-        ("block params", lambda r: f"{r.block_params:,}"),
-        ("vs ResNet", lambda r: f"{100 * (r.block_params / r.reference_params - 1):+.1f}%"),
+        Column("C", lambda r: str(r.cardinality)),
+        Column("d", lambda r: str(r.width), "right"),
+        Column("paper d", lambda r: str(r.paper_width), "right"),
+        Column("group width C·d", lambda r: str(r.group_width), "right"),
+        Column("paper", lambda r: str(r.paper_group_width), "right"),
+        Column("block params", lambda r: f"{r.block_params:,}", "right"),
+        Column("vs ResNet", lambda r: f"{100 * (r.block_params / r.reference_params - 1):+.1f}%", "right"),
     )
 
 
@@ -551,8 +329,6 @@ def _conv_weights(module):
 
 def paper_table2():
     """Xie et al. 2017, Table 2: our equal-complexity widths and block params beside the paper's."""
-    from .blocks import ResNeXtBlockC
-
     reference = _conv_weights(ResNeXtBlockC(256, 256, 1, 64))
     rows = []
     for c, paper_d, paper_group_width in PAPER_TABLE2:

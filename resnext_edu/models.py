@@ -3,12 +3,14 @@
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
 https://arxiv.org/abs/1611.05431, Table 1 (ImageNet) and Sec. 5.3 (CIFAR).
 The ImageNet models follow torchvision's models/resnet.py: same layer names, same parameter
-counts, so `model.load_state_dict(torchvision_weights)` works with strict=True.
+counts, so `model.load_state_dict(torchvision_weights)` works with strict=True. Every builder is
+registered by name (resnext_edu.registry), so `create_model("resnext50_32x4d")` builds it.
 """
 from torch import nn
 
 from .blocks import BLOCK_FORMS, FORMS, BasicBlock, Bottleneck
-from .checks import check_size
+from .checks import check_choice, check_size
+from .registry import register_model
 
 # Blocks per stage for each depth (He et al. 2016, Table 1; Xie et al. 2017, Table 1).
 IMAGENET_LAYERS = {
@@ -19,6 +21,20 @@ IMAGENET_LAYERS = {
     152: (Bottleneck, [3, 8, 36, 3]),
 }
 RESNEXT_DEPTHS = (29, 50, 101, 152)  # 29 is the paper's CIFAR network: 3 stages of 3 blocks
+STAGE_WIDTHS = (256, 512, 1024, 2048)  # output channels of the four ImageNet stages (Xie et al. 2017, Table 1)
+
+
+def make_divisible(value, divisor=8, min_value=None, round_limit=0.9):
+    """Round value to the nearest multiple of divisor, at least min_value, and not 10% below value.
+
+    timm rounds the reduced widths of SE and split attention this way; hardware likes channel
+    counts in multiples of 8.
+    """
+    min_value = min_value or divisor
+    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    if rounded < round_limit * value:  # rounding down lost more than 10%: take the next multiple
+        rounded += divisor
+    return rounded
 
 
 class ResNet(nn.Module):
@@ -83,16 +99,11 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
-def _check_choice(name, value, choices):
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} is unknown; use one of {', '.join(map(repr, choices))}")
-
-
 def resnet(depth, num_classes=1000, in_channels=3):
     """ResNet-18/34/50/101/152 (He et al. 2016, Table 1)."""
-    _check_choice("depth", depth, tuple(IMAGENET_LAYERS))
+    check_choice("depth", depth, tuple(IMAGENET_LAYERS))
     block, layers = IMAGENET_LAYERS[depth]
-    widths = [64 * 2**i * block.expansion for i in range(4)]
+    widths = [w // 4 * block.expansion for w in STAGE_WIDTHS]
     return ResNet(block, layers, widths, num_classes=num_classes, in_channels=in_channels)
 
 
@@ -104,8 +115,8 @@ def resnext(depth, cardinality, bottleneck_width, num_classes=1000, form="c", *,
     Depth 29 is the CIFAR network: a 3x3 stem and 3 stages of 3 blocks, output widths
     256, 512, 1024 unless stage_widths says otherwise.
     """
-    _check_choice("depth", depth, RESNEXT_DEPTHS)
-    _check_choice("form", form, FORMS)
+    check_choice("depth", depth, RESNEXT_DEPTHS)
+    check_choice("form", form, FORMS)
     check_size("cardinality", cardinality)
     check_size("bottleneck_width", bottleneck_width)
     if depth == 29:
@@ -113,70 +124,66 @@ def resnext(depth, cardinality, bottleneck_width, num_classes=1000, form="c", *,
     else:
         layers, cifar = IMAGENET_LAYERS[depth][1], False
     if stage_widths is None:
-        stage_widths = [256 * 2**i for i in range(len(layers))]
+        stage_widths = STAGE_WIDTHS[:len(layers)]
     return ResNet(BLOCK_FORMS[form], layers, stage_widths, cardinality, bottleneck_width,
                   num_classes, in_channels, stem_width, cifar_stem=cifar)
 
 
+@register_model
 def resnet18(num_classes=1000):
     return resnet(18, num_classes)
 
 
+@register_model
 def resnet34(num_classes=1000):
     return resnet(34, num_classes)
 
 
+@register_model
 def resnet50(num_classes=1000):
     return resnet(50, num_classes)
 
 
+@register_model
 def resnet101(num_classes=1000):
     return resnet(101, num_classes)
 
 
+@register_model
 def resnet152(num_classes=1000):
     return resnet(152, num_classes)
 
 
+@register_model
 def resnext50_32x4d(num_classes=1000, form="c"):
     """ResNeXt-50 (32x4d): the paper's Table 1 model, 25.0M params, 4.2 GFLOPs."""
     return resnext(50, 32, 4, num_classes, form)
 
 
+@register_model
 def resnext101_32x8d(num_classes=1000, form="c"):
     return resnext(101, 32, 8, num_classes, form)
 
 
+@register_model
 def resnext101_64x4d(num_classes=1000, form="c"):
     return resnext(101, 64, 4, num_classes, form)
 
 
+@register_model
 def wide_resnet50_2(num_classes=1000, form="c"):
     """Wide ResNet-50-2 (Zagoruyko & Komodakis 2016): one path of twice the width, C = 1, d = 128."""
     return resnext(50, 1, 128, num_classes, form)
 
 
+@register_model(input_size=(3, 32, 32))
 def resnext29_8x64d(num_classes=10, form="c"):
     """ResNeXt-29 (8x64d) for CIFAR, 34.4M params (Xie et al. 2017, Table 7)."""
     return resnext(29, 8, 64, num_classes, form)
 
 
+@register_model(input_size=(3, 32, 32))
 def resnext29_16x64d(num_classes=10, form="c"):
     """ResNeXt-29 (16x64d) for CIFAR, 68.1M params (Xie et al. 2017, Table 7)."""
     return resnext(29, 16, 64, num_classes, form)
 
-
-# Every named model with its nominal input size (C, H, W); the CLI and the widgets read this.
-MODELS = {
-    "resnet18": (resnet18, (3, 224, 224)),
-    "resnet34": (resnet34, (3, 224, 224)),
-    "resnet50": (resnet50, (3, 224, 224)),
-    "resnet101": (resnet101, (3, 224, 224)),
-    "resnet152": (resnet152, (3, 224, 224)),
-    "resnext50_32x4d": (resnext50_32x4d, (3, 224, 224)),
-    "resnext101_32x8d": (resnext101_32x8d, (3, 224, 224)),
-    "resnext101_64x4d": (resnext101_64x4d, (3, 224, 224)),
-    "wide_resnet50_2": (wide_resnet50_2, (3, 224, 224)),
-    "resnext29_8x64d": (resnext29_8x64d, (3, 32, 32)),
-    "resnext29_16x64d": (resnext29_16x64d, (3, 32, 32)),
-}

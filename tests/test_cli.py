@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from resnext_edu.__main__ import main
-from resnext_edu.models import MODELS
+from resnext_edu.registry import MODELS
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -56,6 +56,26 @@ def test_unknown_model_gets_one_line_listing_the_valid_ones(capsys):
     assert len(err.strip().splitlines()) == 1
     assert "unknown model 'resnet5'" in err and "Did you mean resnet50?" in err
     assert all(name in err for name in MODELS)
+
+
+def test_diagnose_a_named_model(capsys):
+    # A sound model: no errors, exit 0; the findings print as the notebook's table does.
+    assert main(["diagnose", "resnext29_8x64d", "--cardinality", "8", "--num-classes", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "diagnose: ResNet at input (3, 32, 32)" in out and "0 errors" in out
+
+
+def test_diagnose_finds_the_wrong_cardinality_and_exits_1(capsys):
+    # resnext50_32x4d has 32 groups; told 4, diagnose reports the swapped groups and width as an error.
+    assert main(["diagnose", "resnext50_32x4d", "--cardinality", "4"]) == 1
+    out = capsys.readouterr().out
+    assert "error" in out and "cardinality" in out and "layer1.0.conv2" in out
+
+
+def test_diagnose_of_an_unknown_model(capsys):
+    assert main(["diagnose", "resnext_50"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Did you mean resnext50_32x4d?" in err
 
 
 def test_module_runs_as_a_program():

@@ -12,27 +12,15 @@ from functools import partial
 import torch
 from torch import nn
 
-from ..blocks import Residual, conv1x1, conv3x3, shortcut
-from ..checks import check_size, check_stride, divisors
-from ..models import ResNet
-from .se import STAGE_WIDTHS
+from ..blocks import conv1x1, conv3x3, shortcut
+from ..checks import check_size, check_stride
+from ..models import STAGE_WIDTHS, ResNet
+from ..registry import register_model
+
+SCALE_MEANING = "with one part there is no hierarchy (that is ResNet's Bottleneck); the paper uses 4, 6 or 8"
 
 
-def _check_scale(scale):
-    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 2:
-        raise ValueError(f"scale={scale!r} must be a whole number of at least 2: with one part there is no "
-                         "hierarchy (that is ResNet's Bottleneck); the paper uses 4, 6 or 8")
-
-
-def _check_width(width, cardinality):
-    check_size("width", width)
-    check_size("cardinality", cardinality)
-    if width % cardinality:
-        raise ValueError(f"cardinality={cardinality} must divide the part width width={width}; "
-                         f"try cardinality {', '.join(map(str, divisors(width)))}")
-
-
-class Res2NetBlock(Residual):
+class Res2NetBlock(nn.Module):
     """1x1 to s parts of width w, hierarchical 3x3 convs, concatenation, 1x1 (Gao et al. 2019, Fig. 2(b)).
 
     cardinality, bottleneck_width: C and d; each part has w = C·d channels, and its 3x3 conv
@@ -48,11 +36,11 @@ class Res2NetBlock(Residual):
         super().__init__()
         check_size("in_channels", in_channels)
         check_size("out_channels", out_channels)
+        check_size("cardinality", cardinality)
         check_size("bottleneck_width", bottleneck_width)
-        _check_scale(scale)
+        check_size("scale", scale, 2, why=SCALE_MEANING)
         check_stride(stride)
         width = cardinality * bottleneck_width  # w, channels of each part
-        _check_width(width, cardinality)
         self.width, self.scale = width, scale
         self.first = stride != 1 or in_channels != out_channels
         self.conv1 = conv1x1(in_channels, width * scale)
@@ -67,6 +55,7 @@ class Res2NetBlock(Residual):
         self.downsample = shortcut(in_channels, out_channels, stride)
 
     def forward(self, x):
+        identity = x
         out = self.relu(self.bn1(self.conv1(x)))
         parts = torch.split(out, self.width, dim=1)  # s tensors of (N, w, H, W)
         outs, y = [], None
@@ -76,46 +65,36 @@ class Res2NetBlock(Residual):
             outs.append(y)
         outs.append(parts[-1] if self.pool is None else self.pool(parts[-1]))
         out = self.bn3(self.conv3(torch.cat(outs, dim=1)))
-        return self._merge(out, x)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        return self.relu(out)
 
 
 def res2net(layers, bottleneck_width, scale, cardinality=1, num_classes=1000):
     """Res2Net (C = 1) or Res2NeXt (C > 1): models.ResNet with Res2NetBlock (Gao et al. 2019, Sec. 4)."""
-    _check_scale(scale)
+    check_size("scale", scale, 2, why=SCALE_MEANING)
     block = partial(Res2NetBlock, scale=scale)
     return ResNet(block, layers, STAGE_WIDTHS, cardinality, bottleneck_width, num_classes)
 
 
+@register_model
 def res2net50_26w_4s(num_classes=1000):
     """Res2Net-50 (26w x 4s): 25.7M params, 4.26 GMACs, 22.01% top-1 error (Gao et al. 2019)."""
     model_args = dict(layers=[3, 4, 6, 3], bottleneck_width=26, scale=4)
     return res2net(**model_args, num_classes=num_classes)
 
 
+@register_model
 def res2net50_14w_8s(num_classes=1000):
     """Res2Net-50 (14w x 8s): more, thinner parts at about the same cost (Gao et al. 2019)."""
     model_args = dict(layers=[3, 4, 6, 3], bottleneck_width=14, scale=8)
     return res2net(**model_args, num_classes=num_classes)
 
 
+@register_model
 def res2next50(num_classes=1000):
     """Res2NeXt-50 (4s, 8x4d): each part a grouped conv of cardinality 8 (Gao et al. 2019, Sec. 3.2)."""
     model_args = dict(layers=[3, 4, 6, 3], bottleneck_width=4, scale=4, cardinality=8)
     return res2net(**model_args, num_classes=num_classes)
 
-
-def res2net_block_complexity(in_out_channels, width, scale, cardinality=1, spatial=56):
-    """(params, MACs) of a Res2Net block with n in and out, s parts of width w, at spatial x spatial.
-
-    The same block as Res2NetBlock(n, n, C, w // C, s): stride 1, so no shortcut and no pool.
-    Params count BN, as count_params does; MACs count convs, as count_macs does.
-    """
-    check_size("in_out_channels", in_out_channels)
-    _check_scale(scale)
-    _check_width(width, cardinality)
-    check_size("spatial", spatial)
-    n, w, s = in_out_channels, width, scale
-    conv1, parts, conv3 = n * w * s, (s - 1) * 3 * 3 * (w // cardinality) * w, w * s * n
-    params = conv1 + 2 * w * s + parts + (s - 1) * 2 * w + conv3 + 2 * n
-    macs = spatial * spatial * (conv1 + parts + conv3)
-    return params, macs

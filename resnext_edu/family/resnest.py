@@ -12,16 +12,12 @@ from functools import partial
 
 from torch import nn
 
-from ..blocks import Residual, conv1x1, conv3x3
+from ..blocks import conv1x1, conv3x3
 from ..checks import check_size, check_stride, divisors
-from ..models import ResNet
-from .se import STAGE_WIDTHS, make_divisible
+from ..models import STAGE_WIDTHS, ResNet, make_divisible
+from ..registry import register_model
 
-
-def _check_radix(radix):
-    if isinstance(radix, bool) or not isinstance(radix, int) or radix < 1:
-        raise ValueError(f"radix={radix!r} must be a whole number of at least 1: R = 1 gates each channel "
-                         "with a sigmoid, R = 2 or more splits it and takes a softmax over the radix")
+RADIX_MEANING = "R = 1 gates each channel with a sigmoid, R = 2 or more splits it and takes a softmax over the radix"
 
 
 def attention_channels(channels, radix, reduction=4):
@@ -33,7 +29,7 @@ def check_split_attention(channels, cardinality, radix):
     """Validate (group width, K, R) at construction; return the attention width. ValueError names the value."""
     check_size("channels", channels)
     check_size("cardinality", cardinality)
-    _check_radix(radix)
+    check_size("radix", radix, why=RADIX_MEANING)
     if channels % cardinality:
         raise ValueError(f"cardinality={cardinality} must divide the group width channels={channels}; "
                          f"try cardinality {', '.join(map(str, divisors(channels)))}")
@@ -93,7 +89,7 @@ def avgpool_shortcut(in_channels, out_channels, stride):
     return nn.Sequential(pool, conv1x1(in_channels, out_channels), nn.BatchNorm2d(out_channels))
 
 
-class ResNeStBlock(Residual):
+class ResNeStBlock(nn.Module):
     """1x1, split-attention 3x3, [3x3 avg pool], 1x1, plus the avg-pool shortcut (Zhang et al. 2020, Fig. 1)."""
 
     expansion = 4
@@ -117,12 +113,16 @@ class ResNeStBlock(Residual):
         self.downsample = avgpool_shortcut(in_channels, out_channels, stride)
 
     def forward(self, x):
+        identity = x
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.conv2(out)
         if self.avd_last is not None:
             out = self.avd_last(out)
         out = self.bn3(self.conv3(out))
-        return self._merge(out, x)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        return self.relu(out)
 
 
 def deep_stem(in_channels, stem_width):
@@ -139,7 +139,7 @@ class ResNeSt(ResNet):
 
     def __init__(self, layers, radix=2, cardinality=1, bottleneck_width=64, stem_width=32,
                  num_classes=1000, in_channels=3):
-        _check_radix(radix)
+        check_size("radix", radix, why=RADIX_MEANING)
         check_size("stem_width", stem_width)
         block = partial(ResNeStBlock, radix=radix)
         super().__init__(block, layers, STAGE_WIDTHS, cardinality, bottleneck_width, num_classes,
@@ -148,37 +148,23 @@ class ResNeSt(ResNet):
         self._init_weights()
 
 
+@register_model
 def resnest14d(num_classes=1000):
     """ResNeSt-14d: one block per stage. "d": deep stem and avg-pool shortcut (ResNet-D)."""
     model_args = dict(layers=[1, 1, 1, 1], radix=2, cardinality=1, bottleneck_width=64)
     return ResNeSt(**model_args, num_classes=num_classes)
 
 
+@register_model
 def resnest26d(num_classes=1000):
     """ResNeSt-26d: two blocks per stage, radix 2, 1s1x64d."""
     model_args = dict(layers=[2, 2, 2, 2], radix=2, cardinality=1, bottleneck_width=64)
     return ResNeSt(**model_args, num_classes=num_classes)
 
 
+@register_model
 def resnest50d(num_classes=1000):
     """ResNeSt-50 (2s1x64d): 27.5M params, 5.37 GMACs, 81.13% top-1 (Zhang et al. 2020)."""
     model_args = dict(layers=[3, 4, 6, 3], radix=2, cardinality=1, bottleneck_width=64)
     return ResNeSt(**model_args, num_classes=num_classes)
 
-
-def resnest_block_complexity(in_out_channels, cardinality, bottleneck_width, radix, spatial=56):
-    """(params, MACs) of ResNeStBlock(n, n, K, d, R) at spatial x spatial, from formulas alone.
-
-    Params count BN and biases, as count_params does; MACs count convs only, the two 1x1 convs
-    of the attention once on the pooled 1x1 map, as count_macs does. Stride 1, so no shortcut.
-    """
-    check_size("in_out_channels", in_out_channels)
-    check_size("bottleneck_width", bottleneck_width)
-    check_size("spatial", spatial)
-    n, k, r, w = in_out_channels, cardinality, radix, cardinality * bottleneck_width
-    a = check_split_attention(w, k, r)
-    grouped = 3 * 3 * (w // (k * r)) * (w * r)  # K·R groups, each w/(K·R) in, w/K out
-    fc1, fc2 = (w // k) * a, (a // k) * (w * r)
-    params = (n * w + 2 * w) + (grouped + 2 * w * r) + (fc1 + a + 2 * a) + (fc2 + w * r) + (w * n + 2 * n)
-    macs = spatial * spatial * (n * w + grouped + w * n) + fc1 + fc2
-    return params, macs

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..checks import check_size, check_stride
+from ..registry import register_model
 from .se import SEModule
 
 STAGE_BLOCKS = (1, 2, 2, 3, 3, 5)  # blocks per stage, 16 in all (MobileNetV2's layout)
@@ -117,11 +118,13 @@ class ReXNet(nn.Module):
         return self.head(self.features(self.stem(x)))
 
 
+@register_model
 def rexnet_100(num_classes=1000):
     """ReXNet-1.0x: 4.8M params, 0.40 GMACs, 77.9% top-1 (Han et al. 2021)."""
     return ReXNet(width_mult=1.0, num_classes=num_classes)
 
 
+@register_model
 def rexnet_150(num_classes=1000):
     """ReXNet-1.5x: every width times 1.5, 9.7M params, 0.88 GMACs (Han et al. 2021)."""
     return ReXNet(width_mult=1.5, num_classes=num_classes)

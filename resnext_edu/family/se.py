@@ -11,21 +11,8 @@ from torch import nn
 
 from ..blocks import ResNeXtBlockC
 from ..checks import check_size
-from ..models import ResNet
-
-STAGE_WIDTHS = (256, 512, 1024, 2048)  # output channels of the four stages (Xie et al. 2017, Table 1)
-
-
-def make_divisible(value, divisor=8, min_value=None, round_limit=0.9):
-    """Round value to the nearest multiple of divisor, at least min_value, and not 10% below value.
-
-    timm rounds every reduced width this way; hardware likes channel counts in multiples of 8.
-    """
-    min_value = min_value or divisor
-    rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
-    if rounded < round_limit * value:  # rounding down lost more than 10%: take the next multiple
-        rounded += divisor
-    return rounded
+from ..models import STAGE_WIDTHS, ResNet, make_divisible
+from ..registry import register_model
 
 
 def se_channels(channels, reduction=16):
@@ -71,11 +58,15 @@ class SEResNeXtBlock(ResNeXtBlockC):
         self.se = SEModule(out_channels, reduction)
 
     def forward(self, x):
+        identity = x
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out))
         out = self.se(out)  # recalibrate the residual branch only, not the identity
-        return self._merge(out, x)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        return self.relu(out)
 
 
 def seresnext(layers, cardinality, bottleneck_width, reduction=16, num_classes=1000):
@@ -84,6 +75,7 @@ def seresnext(layers, cardinality, bottleneck_width, reduction=16, num_classes=1
     return ResNet(block, layers, STAGE_WIDTHS, cardinality, bottleneck_width, num_classes)
 
 
+@register_model
 def seresnext50_32x4d(num_classes=1000):
     """SE-ResNeXt-50 (32x4d): 27.6M params, 4.23 GMACs; 21.10% top-1 error (Hu et al. 2018, Table 2)."""
     model_args = dict(layers=[3, 4, 6, 3], cardinality=32, bottleneck_width=4)
