@@ -14,8 +14,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from resnext_edu.counting import count_macs, count_params, resnext_complexity  # noqa: E402
-from resnext_edu.models import MODELS  # noqa: E402
+from resnext_edu.complexity import resnext_complexity  # noqa: E402
+from resnext_edu.counting import count_macs, count_params  # noqa: E402
+from resnext_edu.registry import MODELS  # noqa: E402
 
 NAME = "resnext50_32x4d"
 TARGET_S = 2.0

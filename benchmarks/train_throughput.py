@@ -67,7 +67,7 @@ def measure(config, stem_stride, threads, steps, batch_size, warmup=2, device="c
                 images_per_s=steps * batch_size / seconds)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--configs", nargs="+", default=list(train.CONFIGS))
     parser.add_argument("--stem-stride", type=int, nargs="+", default=[2], choices=(1, 2),
@@ -82,7 +82,7 @@ def main():
     parser.add_argument("--channels-last", action="store_true", help="channels_last memory (always on CUDA)")
     parser.add_argument("--csv", help="also write the table to this CSV file")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: one measurement, printed as JSON
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(measure(args.one, args.stem_stride[0], 1, args.steps, args.batch_size)))
         return

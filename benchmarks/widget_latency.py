@@ -37,13 +37,15 @@ def time_changes(app, slider, values, n):
 
 
 def print_rows(title, rows, footnote, width=30):
-    """The table: median, p90 and max wall ms, CPU median, and the verdict against the budget."""
+    """The table: median, IQR, p90 and max wall ms, CPU median, and the verdict against the budget."""
     print(f"{title}; budget {BUDGET_MS} ms median\n")
-    print(f"{'change':{width}} {'median ms':>10} {'p90 ms':>8} {'max ms':>8} {'CPU median':>11}  budget")
+    print(f"{'change':{width}} {'median ms':>10} {'IQR ms':>11} {'p90 ms':>8} {'max ms':>8} {'CPU median':>11}  budget")
     for name, (times, cpu) in rows:
         median, p90 = statistics.median(times), statistics.quantiles(times, n=10)[-1]
+        q1, _, q3 = statistics.quantiles(times, n=4)
         verdict = "(button)" if "button" in name else "ok" if median <= BUDGET_MS else "OVER"
-        print(f"{name:{width}} {median:10.1f} {p90:8.1f} {max(times):8.1f} {statistics.median(cpu):11.1f}  {verdict}")
+        print(f"{name:{width}} {median:10.1f} {f'{q1:.1f}-{q3:.1f}':>11} {p90:8.1f} {max(times):8.1f} "
+              f"{statistics.median(cpu):11.1f}  {verdict}")
     print("\n" + footnote)
 
 

@@ -18,8 +18,11 @@ def is_whole(value, minimum=1):
     return not isinstance(value, bool) and isinstance(value, int) and value >= minimum
 
 
-def check_size(name, value, minimum=1, why=""):
-    """Raise ValueError unless value is a whole number of at least minimum; why says what it means."""
+def check_size(name, value, minimum=1, why="", maximum=None):
+    """Raise ValueError unless value is a whole number of at least minimum (and at most maximum)."""
+    if maximum is not None and not (is_whole(value, minimum) and value <= maximum):
+        raise ValueError(f"{name}={value!r} must be a whole number from {minimum} to {maximum}"
+                         + (f": {why}" if why else ""))
     if not is_whole(value, minimum):
         raise ValueError(f"{name}={value!r} must be a whole number of at least {minimum}"
                          + (f": {why}" if why else ""))
@@ -31,10 +34,11 @@ def check_optional_size(name, value):
         raise ValueError(f"{name}={value!r} must be None or a whole number of at least 1")
 
 
-def check_choice(name, value, choices, what="is unknown"):
-    """Raise ValueError unless value is one of choices (a bool never counts as 0 or 1)."""
+def check_choice(name, value, choices, what="is unknown", hint=""):
+    """Raise ValueError unless value is one of choices (a bool never counts as 0 or 1); hint: another way."""
     if isinstance(value, bool) and not any(isinstance(c, bool) for c in choices) or value not in choices:
-        raise ValueError(f"{name}={value!r} {what}; use one of {', '.join(map(repr, choices))}")
+        raise ValueError(f"{name}={value!r} {what}; use one of {', '.join(map(repr, choices))}"
+                         + (f" ({hint})" if hint else ""))
 
 
 def check_divides(name, value, channels_name, channels, suggest=None):

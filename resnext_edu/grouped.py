@@ -11,7 +11,7 @@ group ever sees a channel of another group, so the fused weight is block-diagona
 import torch
 from torch import nn
 
-from .checks import check_size, divisors
+from .checks import check_divides, check_size, divisors
 
 
 class GroupedConv2dLoop(nn.Module):
@@ -22,11 +22,9 @@ class GroupedConv2dLoop(nn.Module):
         for name, value in [("in_channels", in_channels), ("out_channels", out_channels),
                             ("kernel_size", kernel_size), ("groups", groups)]:
             check_size(name, value)
+        common = [k for k in divisors(in_channels) if out_channels % k == 0]  # what fits both sides
         for name, channels in [("in_channels", in_channels), ("out_channels", out_channels)]:
-            if channels % groups:
-                common = [k for k in divisors(in_channels) if out_channels % k == 0]
-                raise ValueError(f"groups={groups} does not divide {name}={channels}; "
-                                 f"try one of {', '.join(map(str, common))}")
+            check_divides("groups", groups, name, channels, suggest=common)
         self.groups = groups
         self.convs = nn.ModuleList(
             nn.Conv2d(in_channels // groups, out_channels // groups, kernel_size, stride, padding, bias=bias)

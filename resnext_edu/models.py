@@ -83,8 +83,9 @@ class ResNet(nn.Module):
         layers += [block(out_channels, out_channels, **args) for _ in range(1, blocks)]
         return nn.Sequential(*layers)
 
-    def _init_weights(self):
-        for m in self.modules():
+    def _init_weights(self, root=None):
+        """Kaiming init for convs (He et al. 2015), BN as identity; root: only that part (a replaced stem)."""
+        for m in (self if root is None else root).modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
             elif isinstance(m, nn.BatchNorm2d):

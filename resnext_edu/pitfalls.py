@@ -13,16 +13,16 @@ Every pitfall is written in the course's own code: a subclass of ResNeXtBlockC o
 resnext50_32x4d, with torchvision's 25,028,904 parameters and state_dict names.
 `resnext_edu.diagnose` finds every planted bug; PLANTED says which check names which layer.
 """
-import html
 from dataclasses import dataclass
 from functools import partial
 
 import torch
 from torch import nn
-from torch.func import functional_call
 
 from .blocks import ResNeXtBlockC
-from .models import ResNet
+from .models import STAGE_WIDTHS, ResNet
+from .tables import Column, Table
+from .trace import trace
 
 PAPER_PARAMS = 25_028_904  # torchvision's resnext50_32x4d; the paper's Table 1 rounds it to 25.0M
 INPUT_SIZE = (3, 224, 224)
@@ -32,8 +32,7 @@ STAGES = ("maxpool", "layer1", "layer2", "layer3", "layer4")  # Table 1's conv1 
 
 def _resnext50(block, num_classes=1000):
     """ResNeXt-50 (32x4d) with the given block: Table 1's stages [3, 4, 6, 3]."""
-    return ResNet(block, [3, 4, 6, 3], [256, 512, 1024, 2048], cardinality=32, bottleneck_width=4,
-                  num_classes=num_classes)
+    return ResNet(block, [3, 4, 6, 3], STAGE_WIDTHS, cardinality=32, bottleneck_width=4, num_classes=num_classes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,6 +51,7 @@ class KerasStridesBlock(ResNeXtBlockC):
             self.conv1.stride = self.conv3.stride = (stride, stride)
 
     def forward(self, x):
+        identity = x
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out))
@@ -59,7 +59,10 @@ class KerasStridesBlock(ResNeXtBlockC):
             # Bug: the 8x smaller map no longer fits the shortcut, and the "fix" was to leave the
             # shortcut out: self.downsample is built but never used.
             return self.relu(out)
-        return self._merge(out, x)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        out += identity
+        return self.relu(out)
 
 
 def keras_strides(num_classes=1000, buggy=True):
@@ -95,7 +98,7 @@ class StemPaddingFixedPool(ResNet):
     """ResNeXt-50 with the 7x7 stem padded by 4 (not 3) and AvgPool2d(7) instead of global pooling."""
 
     def __init__(self, num_classes=1000, buggy=True):
-        super().__init__(ResNeXtBlockC, [3, 4, 6, 3], [256, 512, 1024, 2048], 32, 4, num_classes)
+        super().__init__(ResNeXtBlockC, [3, 4, 6, 3], STAGE_WIDTHS, 32, 4, num_classes)
         if buggy:
             # Bug: padding 4 makes the stem's output 113x113, not 112x112, and every later map one larger:
             # 8x8 at the end, where the paper has 7x7.
@@ -143,7 +146,7 @@ class Head100(ResNet):
     """ResNeXt-50 whose classifier has 100 outputs whatever num_classes says."""
 
     def __init__(self, num_classes=1000, buggy=True):
-        super().__init__(ResNeXtBlockC, [3, 4, 6, 3], [256, 512, 1024, 2048], 32, 4, num_classes)
+        super().__init__(ResNeXtBlockC, [3, 4, 6, 3], STAGE_WIDTHS, 32, 4, num_classes)
         if buggy:
             # Bug: CIFAR-100's width, copied from another project; num_classes is ignored.
             self.fc = nn.Linear(2048, 100)
@@ -203,53 +206,50 @@ class Symptoms:
         """Parameters minus the paper's ResNeXt-50 (32x4d): 0 for a faithful model."""
         return self.params - PAPER_PARAMS
 
-    def _rows(self):
-        ok = isinstance(self.output_160, tuple)
-        stages = ", ".join(f"{name} {'x'.join(map(str, hw))}" for name, hw in self.stages.items())
-        return [("parameters", f"{self.params:,} ({self.params_vs_paper:+,} against {PAPER_PARAMS:,})"),
-                ("output at 160x160", str(self.output_160) if ok else f"fails: {self.output_160}"),
-                ("maps at 224x224", stages)]
+    @property
+    def runs_at_160(self):
+        return isinstance(self.output_160, tuple)
 
     def __str__(self):
-        return "\n".join(f"{k:18} {v}" for k, v in self._rows())
+        return str(_SymptomRows(self))
 
     __repr__ = __str__
 
     def _repr_html_(self):
-        rows = "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in self._rows())
-        return f'<table style="text-align:left">{rows}</table>'
+        return _SymptomRows(self)._repr_html_()
 
 
-@torch.no_grad()
-def _forward(model, size, hooks=()):
-    """Forward one image of `size` on the meta device (shapes only); the output, or the error message."""
-    state = {k: t.to("meta") for k, t in [*model.named_parameters(), *model.named_buffers()]}
-    handles = [module.register_forward_hook(hook) for module, hook in hooks]
-    training = model.training
-    try:
-        model.eval()
-        return functional_call(model, state, (torch.empty(1, *size, device="meta"),))
-    except (RuntimeError, ValueError) as err:  # a shape that does not fit: the symptom we look for
-        return str(err).strip().splitlines()[0]
-    finally:
-        model.train(training)
-        for h in handles:
-            h.remove()
+class _SymptomRows(Table):
+    """One model's symptoms as a two-column table: what, and what it shows."""
+
+    columns = (Column("symptom", lambda r: r[0]), Column("this model", lambda r: r[1]))
+
+    def __init__(self, s):
+        stages = ", ".join(f"{name} {'x'.join(map(str, hw))}" for name, hw in s.stages.items())
+        super().__init__([("parameters", f"{s.params:,} ({s.params_vs_paper:+,} against {PAPER_PARAMS:,})"),
+                          ("output at 160x160", str(s.output_160) if s.runs_at_160 else f"fails: {s.output_160}"),
+                          ("maps at 224x224", stages)])
 
 
 def symptoms(model):
     """Parameters, the output shape at 160x160 (or its error) and each stage's map size at 224x224."""
-    stages = {}
+    at_224 = trace(model, INPUT_SIZE, device="meta")  # shapes are all it needs
+    stages = {s: at_224.named(s).out_shape[2:] for s in STAGES if at_224.named(s) is not None}
+    at_160 = trace(model, OTHER_SIZE, device="meta")
+    output = tuple(at_160.outputs()[0].shape[1:]) if at_160.error is None else at_160.error[1]
+    return Symptoms(sum(p.numel() for p in model.parameters()), output, stages)
 
-    def record(name):
-        return lambda module, args, out: stages.__setitem__(name, tuple(out.shape[2:]))
 
-    children = dict(model.named_children())
-    _forward(model, INPUT_SIZE, [(children[s], record(s)) for s in STAGES if s in children])
-    out = _forward(model, OTHER_SIZE)
-    return Symptoms(sum(p.numel() for p in model.parameters()),
-                    tuple(out.shape[1:]) if isinstance(out, torch.Tensor) else out,
-                    {s: stages[s] for s in STAGES if s in stages})
+class SymptomsTable(Table):
+    """(name, Symptoms) rows: one line per model, as notebook 07 shows them."""
+
+    columns = (
+        Column("pitfall", lambda r: r[0]),
+        Column("params", lambda r: f"{r[1].params:,}", "right"),
+        Column("vs 25,028,904", lambda r: f"{r[1].params_vs_paper:+,}", "right"),
+        Column("output at 160", lambda r: str(r[1].output_160) if r[1].runs_at_160 else "fails"),
+        Column("maps at 224 (stem, conv2..conv5)", lambda r: ", ".join(str(hw[0]) for hw in r[1].stages.values())),
+    )
 
 
 def table():
@@ -258,27 +258,3 @@ def table():
         rows = [(name, symptoms(build())) for name, build in PITFALLS.items()]
         rows.append(("fixed (resnext50_32x4d)", symptoms(fixed("keras_strides"))))
     return SymptomsTable(rows)
-
-
-class SymptomsTable(list):
-    """(name, Symptoms) rows that print as a plain table and show as HTML in a notebook."""
-
-    header = ("pitfall", "params", "vs 25,028,904", "output at 160", "maps at 224 (stem, conv2..conv5)")
-
-    def _cells(self):
-        return [(name, f"{s.params:,}", f"{s.params_vs_paper:+,}",
-                 str(s.output_160) if isinstance(s.output_160, tuple) else "fails",
-                 ", ".join(str(hw[0]) for hw in s.stages.values())) for name, s in self]
-
-    def __str__(self):
-        lines = [self.header, *self._cells()]
-        widths = [max(len(line[i]) for line in lines) for i in range(len(self.header))]
-        fmt = lambda line: "  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()  # noqa: E731
-        return "\n".join([fmt(self.header), "-" * len(fmt(self.header))] + [fmt(c) for c in self._cells()])
-
-    __repr__ = __str__
-
-    def _repr_html_(self):
-        row = lambda tag, cells: "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"  # noqa: E731
-        return (f'<table style="text-align:left"><thead>{row("th", self.header)}</thead><tbody>'
-                + "".join(row("td", c) for c in self._cells()) + "</tbody></table>")

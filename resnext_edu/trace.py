@@ -83,7 +83,7 @@ def trace(model, input_size, batch=1, train=False, backward=False, device="auto"
     train:    run in training mode (BatchNorm uses the batch's statistics; needs batch >= 2).
     backward: also run one backward pass of sum(outputs) and record which parameters got a
               gradient; the calls then carry their autograd nodes.
-    device:   "meta" (shapes only), "real" (random data on the model's device), or "auto": meta,
+    device:   "meta" (shapes only), "real" (zero images on the model's device), or "auto": meta,
               and real where meta fails (an op without a meta kernel; real kernels also word
               shape errors better).
     """
@@ -147,8 +147,7 @@ def _inputs(model, size, batch, device, grad):
         x = torch.empty(batch, *size, dtype=dtype, device="meta")
     else:
         buffers = {k: b.clone() for k, b in buffers.items()}  # BN updates these copies, not the model's
-        where = first.device if first is not None else "cpu"
-        x = torch.randn(batch, *size, generator=torch.Generator().manual_seed(0)).to(where, dtype)
+        x = torch.zeros(batch, *size, dtype=dtype, device=first.device if first is not None else "cpu")
     if grad:  # a copy of an input that needs a gradient: every tensor made from it has an autograd node
         x = x.requires_grad_().clone()
     return {k: p for k, p in params.items() if p.requires_grad}, {**params, **buffers}, x

@@ -5,9 +5,10 @@ https://arxiv.org/abs/1611.05431. The paper's claim (Sec. 5.1, Table 3; Sec. 5.3
 that at the same number of parameters and FLOPs, more paths (cardinality C) give lower error.
 Counting can only show that the models cost the same; only training shows which one is better.
 
-One file, read top to bottom, nanoGPT-style: the three configurations and the model, the data
-batches, checkpoints (sha256 sidecar, atomic writes, exact resume), one training run (`fit`),
-and the command line (`train`, and `results`, which runs the whole experiment).
+One run, read top to bottom, nanoGPT-style: the three configurations and the model, a run's
+settings, the data batches, devices and ranks, evaluation and `fit`. Checkpoints are in
+resnext_edu.checkpoints, the multi-run experiment in resnext_edu.experiment, and the command
+line in resnext_edu.__main__.
 
     python -m resnext_edu train --config c32                  # the committed subset, 15 epochs
     python -m resnext_edu train --config c1 --full --epochs 1 # the full 60k set
@@ -17,19 +18,14 @@ and the command line (`train`, and `results`, which runs the whole experiment).
 Recipe (the paper's CIFAR recipe, Appendix A, shortened): SGD with Nesterov momentum 0.9,
 weight decay 5e-4, batch 128, peak learning rate 0.1, here with a one-cycle schedule.
 """
-import argparse
 import contextlib
-import csv
 import dataclasses
-import io
 import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import time
-import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +37,9 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 from tqdm import tqdm
 
-from . import counting, data, models
-from .checks import divisors
+from . import checkpoints, counting, data, models
+from .checks import check_choice, check_divides, check_size
+from .complexity import equal_complexity_width
 
 # --- the models ------------------------------------------------------------------------------
 # A "ResNeXt-29 mini": the paper's CIFAR network (Sec. 5.3) at half its widths, for 28x28 grey
@@ -64,35 +61,28 @@ def model_spec(config=None, cardinality=None, bottleneck_width=None, group_width
                stage_widths=STAGE_WIDTHS):
     """(name, C, d) from a named config, or from C with d or the group width C·d; ValueError if they don't fit.
 
-    C alone gets the equal-complexity d. A group width must be a multiple of C (C paths of d channels).
+    C alone gets the equal-complexity d (Table 2's rule). A group width is C paths of d channels.
     """
     if config is not None:
-        if config not in CONFIGS:
-            raise ValueError(f"unknown config {config!r}; use one of {', '.join(CONFIGS)} "
-                             "(or --cardinality with --bottleneck-width or --group-width)")
+        check_choice("config", config, tuple(CONFIGS), hint="or --cardinality with --bottleneck-width or --group-width")
         if (cardinality, bottleneck_width, group_width) != (None, None, None):
             raise ValueError(f"config {config!r} fixes C and d; leave out --cardinality, "
                              "--bottleneck-width and --group-width, or leave out --config")
         cardinality = CONFIGS[config]
     for name, value in [("cardinality", cardinality), ("bottleneck_width", bottleneck_width),
                         ("group_width", group_width)]:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name}={value!r} must be a whole number of at least 1")
+        if value is not None:
+            check_size(name, value)
     if cardinality is None:
         raise ValueError("give a config (c1, c8, c32) or a cardinality")
     if bottleneck_width is not None and group_width is not None:
         raise ValueError("give either bottleneck_width (d) or group_width (C·d), not both")
     if group_width is not None:
-        if group_width % cardinality:
-            raise ValueError(f"cardinality={cardinality} must divide group_width={group_width}: the group "
-                             f"width is C paths of d channels each; try a cardinality in "
-                             f"{divisors(group_width)}")
+        check_divides("cardinality", cardinality, "group_width", group_width)
         bottleneck_width = group_width // cardinality
     if bottleneck_width is None:
-        bottleneck_width = counting.equal_complexity_width(cardinality, stage_widths[0],
-                                                           reference_width(stage_widths))
-    name = config or f"{cardinality}x{bottleneck_width}d"
-    return name, cardinality, bottleneck_width
+        bottleneck_width = equal_complexity_width(cardinality, stage_widths[0], reference_width(stage_widths))
+    return config or f"{cardinality}x{bottleneck_width}d", cardinality, bottleneck_width
 
 
 def build_model(cardinality, bottleneck_width, stem_stride=1, stage_widths=STAGE_WIDTHS, stem_width=STEM_WIDTH):
@@ -110,6 +100,16 @@ def build_model(cardinality, bottleneck_width, stem_stride=1, stage_widths=STAGE
 def describe(cardinality, bottleneck_width):
     """The paper's name, e.g. 'ResNeXt-29 mini (32x2d)', with '= ResNet' for C = 1."""
     return f"ResNeXt-29 mini ({cardinality}x{bottleneck_width}d)" + (" = ResNet" if cardinality == 1 else "")
+
+
+def load_model(path):
+    """(model in eval mode, float32, and the checkpoint dict) from a verified checkpoint or export."""
+    ckpt = checkpoints.load_checkpoint(path)
+    cfg = ckpt["config"]
+    model = build_model(cfg["cardinality"], cfg["bottleneck_width"], cfg["stem_stride"],
+                        cfg["stage_widths"], cfg["stem_width"])
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["model"].items()})
+    return model.eval(), ckpt
 
 
 # --- a run's settings ------------------------------------------------------------------------
@@ -180,108 +180,20 @@ def epoch_shards(n, cfg, epoch, slots, num_slots):
     return shards
 
 
+def micro_batch(batch_size, world, accumulate):
+    """Images per micro-batch: the global batch split over world ranks x accumulate micro-batches each."""
+    per_slot, rest = divmod(batch_size, world * accumulate)
+    if rest or per_slot == 0:
+        raise ValueError(f"batch_size={batch_size} must split evenly over {world} rank(s) x "
+                         f"{accumulate} micro-batch(es)")
+    return per_slot
+
+
 def make_batch(images, labels, index, generator, device, padding, channels_last):
     """Augmented, normalised inputs (N, 1, 28, 28) and labels (N,) on the device."""
     x = data.normalize(data.augment(data.to_float(images[index]), generator, padding))
     x, y = x.to(device, non_blocking=True), labels[index].to(device, non_blocking=True)
     return (x.contiguous(memory_format=torch.channels_last) if channels_last else x), y
-
-
-# --- checkpoints: sha256 sidecar, atomic writes, weights_only loads ---------------------------
-
-
-class CheckpointError(Exception):
-    """A checkpoint is missing, unverified, tampered with or truncated."""
-
-
-def _atomic_write(path, write):
-    """write(tmp) then rename: a reader sees the old file or the new one, never half of one."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())  # the bytes are on disk before the rename makes them visible
-    os.replace(tmp, path)
-
-
-def save_checkpoint(obj, path):
-    """torch.save(obj) to path atomically, then its sha256 to path + '.sha256'.
-
-    The sidecar is written last, so it marks the checkpoint complete.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda f: torch.save(obj, f))
-    line = f"{data.sha256(path)}  {path.name}\n".encode()  # sha256sum's format: `sha256sum -c` checks it
-    _atomic_write(sidecar(path), lambda f: f.write(line))
-
-
-def sidecar(path):
-    return Path(f"{path}.sha256")
-
-
-def load_checkpoint(path):
-    """Check path's sha256 against its sidecar, then torch.load(weights_only=True); CheckpointError otherwise."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
-    if not sidecar(path).is_file():
-        raise CheckpointError(f"checkpoint {path} has no sha256 sidecar ({sidecar(path).name}); "
-                              "refusing to load bytes that cannot be verified")
-    expected = (sidecar(path).read_text().split() or [""])[0]
-    actual = data.sha256(path)
-    if actual != expected:
-        raise CheckpointError(f"checkpoint {path} has sha256 {actual[:16]}..., but its sidecar says "
-                              f"{expected[:16]}...: the file was changed or truncated; not loading it")
-    try:  # weights_only: tensors and plain Python types only, never arbitrary code
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise CheckpointError(f"checkpoint {path} matches its sidecar but does not load: {err}") from None
-
-
-def latest_checkpoint(folder):
-    """The newest checkpoints/epoch_NNN.pt whose sidecar exists (a file without one was cut off), or None."""
-    done = sorted(p for p in Path(folder, "checkpoints").glob("epoch_*.pt") if sidecar(p).is_file())
-    return done[-1] if done else None
-
-
-def _prune(folder, keep=2):
-    """Keep the newest `keep` epoch checkpoints: enough to survive a damaged last one."""
-    done = sorted(Path(folder, "checkpoints").glob("epoch_*.pt"))
-    for old in done[:-keep]:
-        old.unlink(missing_ok=True)
-        sidecar(old).unlink(missing_ok=True)
-
-
-def rng_states():
-    """Every RNG's state, as tensors and plain Python values (storable with weights_only=True)."""
-    return {"torch": torch.get_rng_state(), "python": random.getstate(),
-            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
-
-
-def set_rng_states(states):
-    torch.set_rng_state(states["torch"])
-    random.setstate(states["python"])
-    if states["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
-
-
-def export_weights(checkpoint, path, dtype=torch.float16):
-    """Write a small weights-only file (fp16 by default) with the config and metrics, and its sidecar."""
-    state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in checkpoint["model"].items()}
-    save_checkpoint({"config": checkpoint["config"], "epoch": checkpoint["epoch"],
-                     "metrics": checkpoint["metrics"], "model": state}, path)
-
-
-def load_model(path):
-    """(model in eval mode, float32, and the checkpoint dict) from a verified checkpoint or export."""
-    ckpt = load_checkpoint(path)
-    cfg = ckpt["config"]
-    model = build_model(cfg["cardinality"], cfg["bottleneck_width"], cfg["stem_stride"],
-                        cfg["stage_widths"], cfg["stem_width"])
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ckpt["model"].items()})
-    return model.eval(), ckpt
 
 
 # --- devices and ranks ------------------------------------------------------------------------
@@ -374,22 +286,19 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
         torch.set_num_threads(threads)
     ckpt = None
     if resume:
-        path = latest_checkpoint(out) if out else None
+        path = checkpoints.latest_checkpoint(out) if out else None
         if path is None:
-            raise CheckpointError(f"--resume: no complete checkpoint in {Path(out or '.') / 'checkpoints'}")
-        ckpt = load_checkpoint(path)
+            folder = Path(out or ".") / "checkpoints"
+            raise checkpoints.CheckpointError(f"--resume: no complete checkpoint in {folder}")
+        ckpt = checkpoints.load_checkpoint(path)
         cfg = TrainConfig(**ckpt["config"])  # the checkpoint's settings win: it is the same run
     if world > 1 and not dist.is_initialized():
         dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
     if dev.type == "cuda":
         torch.cuda.set_device(dev)
         torch.backends.cudnn.benchmark = True  # picks the fastest conv algorithms for these shapes
-    per_slot, rest = divmod(cfg.batch_size, world * cfg.accumulate)
-    if rest or per_slot == 0:
-        raise ValueError(f"batch_size={cfg.batch_size} must split evenly over {world} rank(s) x "
-                         f"{cfg.accumulate} micro-batch(es)")
-
-    if out and not resume and latest_checkpoint(out):
+    per_slot = micro_batch(cfg.batch_size, world, cfg.accumulate)
+    if out and not resume and checkpoints.latest_checkpoint(out):
         raise ValueError(f"{out} already holds checkpoints of a run: pass --resume to continue it, "
                          "or choose another --out")
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
@@ -422,7 +331,7 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
         model.load_state_dict(ckpt["model"])
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
-        set_rng_states(ckpt["rng"])
+        checkpoints.set_rng_states(ckpt["rng"])
         metrics, start = ckpt["metrics"], ckpt["epoch"]
     net = DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None) if world > 1 else model
 
@@ -469,312 +378,19 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
                        f"{m['test_error']:.2f}% | {m['images_per_s']:.0f} img/s, {m['seconds']:.1f} s",
                        file=sys.stderr)
             if out:
-                save_checkpoint(dict(config=dataclasses.asdict(cfg), epoch=epoch + 1, model=model.state_dict(),
-                                     optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                                     rng=rng_states(), metrics=metrics),
-                                Path(out, "checkpoints", f"epoch_{epoch + 1:03d}.pt"))
-                _prune(out)
+                state = dict(config=dataclasses.asdict(cfg), epoch=epoch + 1, model=model.state_dict(),
+                             optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                             rng=checkpoints.rng_states(), metrics=metrics)
+                checkpoints.save_checkpoint(state, checkpoints.epoch_path(out, epoch + 1))
+                checkpoints.prune(out)
     if rank == 0 and out:
         summary = dict(config=dataclasses.asdict(cfg), name=describe(cfg.cardinality, cfg.bottleneck_width),
                        params=counting.count_params(model), macs=counting.count_macs(model, (1, 28, 28)),
                        device=device_label(dev, threads), world_size=world, torch=torch.__version__,
                        train_images=len(train_x), test_images=len(test_x), metrics=metrics)
-        _atomic_write(Path(out, "metrics.json"), lambda f: f.write(json.dumps(summary, indent=1).encode()))
+        text = json.dumps(summary, indent=1).encode()
+        checkpoints.atomic_write(Path(out, "metrics.json"), lambda f: f.write(text))
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return metrics
-
-
-# --- command line: `train` --------------------------------------------------------------------
-
-
-def _one_line_errors(parser, prog):
-    """argparse prints usage plus the error; we print the error alone on one line (exit code 2)."""
-    def error(self, message):
-        print(f"{prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-    parser.error = types.MethodType(error, parser)
-    return parser
-
-
-def add_train(subparsers):
-    p = subparsers.add_parser(
-        "train", help="train a ResNeXt-29 mini on Fashion-MNIST",
-        description="Train a ResNeXt-29 mini (Xie et al. 2017, Sec. 5.3, at half width) on Fashion-MNIST. "
-                    "Runs on the committed subset unless --full or --data. Under torchrun: DDP.",
-        epilog="configs: c1 (C = 1, the ResNet), c8, c32, all about 1.2M parameters. presets: default = "
-               "the subset, 15 epochs; gpu = the full set, 15 epochs (make results); cpu = the subset, 3 epochs, "
-               "stride-2 stem (make results-cpu).")
-    _one_line_errors(p, "resnext_edu train")
-    m = p.add_argument_group("model (a --config, or --cardinality with --bottleneck-width or --group-width)")
-    m.add_argument("--config", "--model", dest="config", help="c1 (ResNet), c8 or c32 (default: c32)")
-    m.add_argument("--cardinality", type=int, metavar="C", help="C, paths per block")
-    m.add_argument("--bottleneck-width", type=int, metavar="D", help="d, channels per path in stage 1")
-    m.add_argument("--group-width", "--width", dest="group_width", type=int, metavar="CD",
-                   help="C·d, channels of the grouped 3x3 conv in stage 1")
-    m.add_argument("--stage-widths", type=int, nargs=3, metavar="W", help="stage output widths (default 128 256 512)")
-    m.add_argument("--stem-width", type=int, metavar="W", help=f"stem channels (default {STEM_WIDTH})")
-    m.add_argument("--stem-stride", type=int, choices=(1, 2), help="2: 14x14 after the stem, ~4x fewer MACs")
-    t = p.add_argument_group("training")
-    t.add_argument("--preset", choices=tuple(PRESETS), default="default", help="a set of defaults (see below)")
-    t.add_argument("--epochs", type=int, metavar="N", help="default: the preset's (15; cpu: 3)")
-    t.add_argument("--batch-size", type=int, metavar="N", help="global batch per step (default 128)")
-    t.add_argument("--accumulate", type=int, metavar="N", help="micro-batches per step on each rank (default 1)")
-    t.add_argument("--lr", type=float, help="peak learning rate (default 0.1)")
-    t.add_argument("--weight-decay", type=float, metavar="WD", help="default 5e-4")
-    t.add_argument("--schedule", choices=("onecycle", "cosine"))
-    t.add_argument("--seed", type=int, help="seeds the weights, the data order and the augmentation (default 0)")
-    d = p.add_argument_group("data")
-    d.add_argument("--full", action="store_true", default=None, help="the full 60k set (Debian's package)")
-    d.add_argument("--data", metavar="FOLDER", help="a folder with the four Fashion-MNIST files")
-    d.add_argument("--limit", type=int, metavar="N", help="use only the first N training and test images")
-    r = p.add_argument_group("running")
-    r.add_argument("--out", metavar="FOLDER", help="checkpoints and metrics.json (default runs/CONFIG-seedS)")
-    r.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
-    r.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
-    r.add_argument("--threads", type=int, metavar="N", help="CPU threads (torch.set_num_threads)")
-    r.add_argument("--sync-bn", action="store_true", default=None, help="SyncBatchNorm across ranks (CUDA only)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar (one line per epoch only)")
-
-
-def config_from_args(args):
-    """A TrainConfig from parsed arguments: the preset's defaults, then what was given explicitly."""
-    values = dict(PRESETS[args.preset], preset=args.preset)
-    for field in dataclasses.fields(TrainConfig):
-        given = getattr(args, field.name, None)
-        if given is not None and field.name not in ("config", "cardinality", "bottleneck_width"):
-            values[field.name] = tuple(given) if field.name == "stage_widths" else given
-    if args.epochs is not None and args.epochs <= 0:
-        raise ValueError(f"--epochs {args.epochs}: train for at least 1 epoch")
-    for name in ("batch_size", "accumulate", "limit", "threads"):
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} {value}: must be at least 1")
-    if args.data is not None and not data.full_set_available(args.data):
-        raise data.DataError(f"--data {args.data}: the folder does not hold the four Fashion-MNIST files. "
-                             + data.HOW_TO_GET_FULL)
-    if args.data is None and values.get("full") and not data.full_set_available():
-        raise data.DataError("the full set is not installed. " + data.HOW_TO_GET_FULL
-                             + " Or leave out --full / --preset gpu to train on the committed subset.")
-    explicit = (args.cardinality, args.bottleneck_width, args.group_width) != (None, None, None)
-    config = args.config if args.config or explicit else "c32"
-    stage_widths = values.get("stage_widths", STAGE_WIDTHS)
-    name, c, d = model_spec(config, args.cardinality, args.bottleneck_width, args.group_width, stage_widths)
-    return TrainConfig(**{**values, "config": name, "cardinality": c, "bottleneck_width": d})
-
-
-def run_train(args):
-    """`train`: one run. Bad input gets one line on stderr and exit code 2."""
-    try:
-        cfg = config_from_args(args)
-        out = args.out or f"runs/{cfg.config}-seed{cfg.seed}"
-        metrics = fit(cfg, out=out, resume=args.resume, device=args.device, threads=args.threads,
-                      progress=not args.quiet)
-    except (ValueError, data.DataError, CheckpointError) as err:
-        print(f"resnext_edu train: error: {err}", file=sys.stderr)
-        return 2
-    if metrics and distributed()[0] == 0:
-        print(f"{cfg.config} seed {cfg.seed}: test error {metrics[-1]['test_error']:.2f}% after "
-              f"{metrics[-1]['epoch']} epochs; checkpoints and metrics.json in {out}")
-    return 0
-
-
-# --- command line: `results`, the whole experiment --------------------------------------------
-
-RESULTS_CSV = {"gpu": "results/fashion_mnist_equal_complexity.csv",
-               "cpu": "results/fashion_mnist_equal_complexity_cpu.csv"}
-RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
-
-
-def committed_preset():
-    """'gpu' when the full experiment's results are committed, else 'cpu' (the CPU stand-in)."""
-    return "gpu" if (RESULTS_DIR.parent / RESULTS_CSV["gpu"]).is_file() else "cpu"
-
-
-def _read_csv(path):
-    """A CSV file as a list of dicts, with numbers as int or float."""
-    def number(text):
-        for kind in (int, float):
-            try:
-                return kind(text)
-            except ValueError:
-                pass
-        return text
-    with open(path, newline="") as f:
-        return [{k: number(v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-
-def load_results(preset=None):
-    """The committed results CSV, one dict per run (default: committed_preset())."""
-    return _read_csv(RESULTS_DIR.parent / RESULTS_CSV[preset or committed_preset()])
-
-
-def load_throughput():
-    """The committed CPU throughput table of benchmarks/train_throughput.py, one dict per measurement."""
-    return _read_csv(RESULTS_DIR / "train_throughput_cpu.csv")
-
-
-def committed_checkpoint(config, preset=None):
-    """Path of the committed fp16 weights of seed 0's c1 or c32 (load with load_model)."""
-    return RESULTS_DIR / "checkpoints" / f"fashion_mnist_{preset or committed_preset()}_{config}_seed0.pt"
-
-
-def add_results(subparsers):
-    p = subparsers.add_parser(
-        "results", help="train c1, c8, c32 x 3 seeds and write the results CSV",
-        description="The experiment: each configuration and seed in its own `train` process, then one "
-                    "CSV row per run. Finished runs are skipped and interrupted ones resumed.")
-    _one_line_errors(p, "resnext_edu results")
-    p.add_argument("--preset", choices=tuple(RESULTS_CSV), default="gpu",
-                   help="gpu: full set, 15 epochs (`make results`); cpu: the CPU stand-in (`make results-cpu`)")
-    p.add_argument("--configs", nargs="+", default=list(CONFIGS))
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--epochs", type=int, metavar="N", help="default: the preset's (gpu 15, cpu 3)")
-    p.add_argument("--limit", type=int, metavar="N", help="only the first N training and test images (a quick try)")
-    p.add_argument("--jobs", type=int, default=1, help="runs at once (default 1)")
-    p.add_argument("--threads", type=int, help="CPU threads per run")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--data", metavar="FOLDER", help="a folder with the four Fashion-MNIST files (gpu preset; "
-                   f"default {data.DEBIAN_DIR})")
-    p.add_argument("--runs", metavar="FOLDER", help="where runs go (default runs/results-PRESET)")
-    p.add_argument("--csv", help="default: " + ", ".join(f"{k}: {v}" for k, v in RESULTS_CSV.items())
-                   + ". Rows of runs not in this call (other seeds, made elsewhere) are kept")
-    p.add_argument("--export", default="results/checkpoints", metavar="FOLDER",
-                   help="fp16 weights of seed 0's c1 and c32 go here")
-
-
-def csv_row(summary, wall_seconds, parallel_runs=1):
-    """One results row: the run's config, size, seed, per-epoch test error, time and device."""
-    cfg, ms = summary["config"], summary["metrics"]
-    row = dict(preset=cfg["preset"], config=cfg["config"], name=summary["name"], cardinality=cfg["cardinality"],
-               bottleneck_width=cfg["bottleneck_width"], group_width=cfg["cardinality"] * cfg["bottleneck_width"],
-               params=summary["params"], macs=summary["macs"], seed=cfg["seed"], epochs=cfg["epochs"],
-               train_images=summary["train_images"], test_images=summary["test_images"],
-               final_test_error=round(ms[-1]["test_error"], 2))
-    row.update({f"test_error_e{m['epoch']}": round(m["test_error"], 2) for m in ms})
-    row.update(train_seconds_per_epoch=round(sum(m["train_seconds"] for m in ms) / len(ms), 1),
-               images_per_s=round(sum(m["images_per_s"] for m in ms) / len(ms), 1),
-               wall_seconds=round(wall_seconds, 1), device=summary["device"], parallel_runs=parallel_runs,
-               torch=summary["torch"])
-    return row
-
-
-def write_results(path, rows):
-    """Write the results CSV, keeping the rows of other runs already in it (same preset).
-
-    So the seeds can be trained in separate calls, or on separate machines, into one file.
-    A run trained again replaces its old row.
-    """
-    path = Path(path)
-    new = {(r["config"], r["seed"]) for r in rows}
-    old = [r for r in (_read_csv(path) if path.is_file() else [])
-           if r["preset"] == rows[0]["preset"] and (r["config"], r["seed"]) not in new]
-    order = {c: i for i, c in enumerate(CONFIGS)}
-    rows = sorted(old + rows, key=lambda r: (r["seed"], order.get(r["config"], len(order)), r["config"]))
-    fields = list(dict.fromkeys(k for r in rows for k in r))  # the union, in order of first appearance
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda f: f.write(text.getvalue().encode()))
-
-
-def _results_error(args):
-    """What is wrong with `results`' arguments, in one line; None when nothing is."""
-    bad = [c for c in args.configs if c not in CONFIGS]
-    if bad:
-        return f"unknown config {bad[0]!r}; use {', '.join(CONFIGS)}"
-    if args.jobs < 1:
-        return f"--jobs {args.jobs}: must be at least 1"
-    if args.epochs is not None and args.epochs < 1:
-        return f"--epochs {args.epochs}: train for at least 1 epoch"
-    if args.data and not data.full_set_available(args.data):
-        return f"--data {args.data}: the folder does not hold the four Fashion-MNIST files. " + data.HOW_TO_GET_FULL
-    if args.preset == "gpu" and not args.data and not data.full_set_available():
-        return "the full set is not installed. " + data.HOW_TO_GET_FULL + " Or: make results-cpu"
-    return None
-
-
-def run_results(args):
-    """`results`: every (config, seed) as a `train` subprocess, `--jobs` at a time; then the CSV."""
-    error = _results_error(args)
-    if error:
-        print(f"resnext_edu results: error: {error}", file=sys.stderr)
-        return 2
-    runs = Path(args.runs or f"runs/results-{args.preset}")
-    todo, procs = [], {}
-    for seed in args.seeds:
-        for config in args.configs:
-            out = runs / f"{config}-seed{seed}"
-            if (out / "metrics.json").is_file() and (out / "wall_seconds").is_file():
-                continue  # finished before
-            cmd = [sys.executable, "-m", "resnext_edu.train", "train", "--preset", args.preset, "--config", config,
-                   "--seed", str(seed), "--out", str(out), "--device", args.device, "--quiet"]
-            cmd += ["--threads", str(args.threads)] if args.threads else []
-            cmd += ["--data", str(args.data)] if args.data else []
-            for name in ("epochs", "limit"):
-                if getattr(args, name) is not None:
-                    cmd += [f"--{name}", str(getattr(args, name))]
-            cmd += ["--resume"] if latest_checkpoint(out) else []
-            todo.append((out, cmd))
-    print(f"{len(todo)} run(s) to do in {runs}, {args.jobs} at a time", flush=True)
-    failed = []
-    while todo or procs:
-        while todo and len(procs) < args.jobs:
-            out, cmd = todo.pop(0)
-            out.mkdir(parents=True, exist_ok=True)
-            log = open(out / "log.txt", "a")
-            procs[out] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log, time.time())
-            print("started", " ".join(cmd[2:]), flush=True)
-        time.sleep(1)
-        for out, (proc, log, t0) in list(procs.items()):
-            if proc.poll() is not None:
-                log.close()
-                del procs[out]
-                if proc.returncode:
-                    failed.append(out)
-                    print(f"FAILED ({proc.returncode}): {out}, see {out / 'log.txt'}", flush=True)
-                else:  # wall time accumulates over resumed pieces of the same run
-                    previous = float((out / "wall_seconds").read_text()) if (out / "wall_seconds").is_file() else 0
-                    (out / "wall_seconds").write_text(f"{previous + time.time() - t0:.1f}\n")
-                    print(f"finished {out} in {time.time() - t0:.0f} s", flush=True)
-    if failed:
-        return 1
-    rows = []
-    for seed in args.seeds:
-        for config in args.configs:
-            out = runs / f"{config}-seed{seed}"
-            summary = json.loads((out / "metrics.json").read_text())
-            rows.append(csv_row(summary, float((out / "wall_seconds").read_text()), args.jobs))
-    path = Path(args.csv or RESULTS_CSV[args.preset])
-    write_results(path, rows)
-    print(f"wrote {path}")
-    for config in ("c1", "c32"):  # small fp16 copies of seed 0's ResNet and C = 32, for the notebook
-        out = runs / f"{config}-seed0"
-        if args.export and 0 in args.seeds and config in args.configs:
-            target = Path(args.export, f"fashion_mnist_{args.preset}_{config}_seed0.pt")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            export_weights(load_checkpoint(latest_checkpoint(out)), target)
-            print(f"wrote {target} ({target.stat().st_size:,} bytes) and its .sha256")
-    return 0
-
-
-# --- `python -m resnext_edu.train train ...` before the main CLI knows the commands -----------
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m resnext_edu.train", description=__doc__.splitlines()[0])
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_train(subparsers)
-    add_results(subparsers)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit:
-        return exit.code
-    return run_train(args) if args.command == "train" else run_results(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

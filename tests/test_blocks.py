@@ -136,3 +136,44 @@ def test_convert_rejects_a_resnet_basic_block():
 
 def test_divisors():
     assert checks.divisors(12) == [1, 2, 3, 4, 6, 12]
+
+
+def test_a_bottleneck_converts_exactly():
+    # ResNet's bottleneck is form (c) with one path: convert reads it as such.
+    block = Bottleneck(16, 16, bottleneck_width=8).eval()
+    x = torch.randn(2, 16, 5, 5)
+    with torch.no_grad():
+        assert torch.allclose(convert(block, "a")(x), block(x), atol=1e-5)
+
+
+@pytest.mark.parametrize("form", ["a", "b", "c"])
+def test_convert_rejects_a_block_with_more_in_it(form):
+    # SE-ResNeXt's block is a ResNeXtBlockC plus an SE module: form (a) would silently drop it,
+    # form (c) would fail inside load_state_dict. Both must be a clear error that names what is extra.
+    from resnext_edu.family import SEResNeXtBlock
+
+    with pytest.raises(TypeError) as err:
+        convert(SEResNeXtBlock(64, 64, 4, 4), form)
+    assert "SEResNeXtBlock is a subclass of ResNeXtBlockC that adds se" in str(err.value)
+    assert "ResNeXtBlockA, ResNeXtBlockB, ResNeXtBlockC and Bottleneck only" in str(err.value)
+
+
+def test_convert_rejects_a_block_whose_forward_differs():
+    # A pitfall of notebook 07: the same modules as form (c), another forward (its shortcut is dropped).
+    from resnext_edu.pitfalls import KerasStridesBlock
+
+    with pytest.raises(TypeError, match="KerasStridesBlock is a subclass of ResNeXtBlockC that changes what"):
+        convert(KerasStridesBlock(64, 128, 4, 4, stride=2), "a")
+
+
+@pytest.mark.parametrize("name", ["BasicBlock", "ResNeXtBlockA", "ResNeXtBlockB", "ResNeXtBlockC", "Bottleneck",
+                                  "SEResNeXtBlock", "ResNeStBlock", "Res2NetBlock"])
+def test_each_forward_shows_its_shortcut_and_sum_like_torchvision(name):
+    import inspect
+
+    from resnext_edu import blocks, family
+
+    forward = inspect.getsource(getattr(blocks, name, None) or getattr(family, name))
+    if name == "Bottleneck":  # form (c) with one path: it runs form (c)'s forward
+        forward = inspect.getsource(blocks.ResNeXtBlockC)
+    assert "identity = x" in forward and "identity = self.downsample(x)" in forward and "out += identity" in forward

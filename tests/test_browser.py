@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from resnext_edu import counting
+from resnext_edu import complexity
 from resnext_edu.widgets import CARDINALITIES
 
 CHROMIUM = "/usr/bin/chromium"
@@ -119,8 +119,8 @@ def test_slider_updates_readout_in_jupyterlab(server):
 
     # ArrowRight moves the SelectionSlider one option: C = 32 -> 64, with d = 4.
     c = CARDINALITIES[CARDINALITIES.index(32) + 1]
-    start_block, start_net = counting.block_params(256, 32, 4), counting.resnext_complexity(50, 32, 4)[0]
-    block, net = counting.block_params(256, c, 4), counting.resnext_complexity(50, c, 4)[0]
+    start_block, start_net = complexity.block_params(256, 32, 4), complexity.resnext_complexity(50, 32, 4)[0]
+    block, net = complexity.block_params(256, c, 4), complexity.resnext_complexity(50, c, 4)[0]
 
     SCREENSHOTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:

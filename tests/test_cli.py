@@ -73,7 +73,7 @@ def test_diagnose_finds_the_wrong_cardinality_and_exits_1(capsys):
 
 
 def test_diagnose_of_an_unknown_model(capsys):
-    assert main(["diagnose", "resnext_50"]) == 2
+    assert main(["diagnose", "resnext50_32x4"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "Did you mean resnext50_32x4d?" in err
 

@@ -7,8 +7,9 @@ import pytest
 import resnext_edu.exercises as exercises
 from resnext_edu.exercises.core import Problem, ____
 
-MODULES = [m.name for m in pkgutil.iter_modules(exercises.__path__) if m.name.startswith("nb")]
-PREAMBLE = "import torch\nfrom torch import nn\nfrom resnext_edu import blocks, counting, grouped, models\n"
+MODULES = [m.name for m in pkgutil.iter_modules(exercises.__path__) if m.name.startswith("nb") or m.name == "quiz"]
+PREAMBLE = ("import torch\nfrom torch import nn\n"
+            "from resnext_edu import blocks, complexity, counting, family, grouped, models, registry\n")
 
 
 def _problems():

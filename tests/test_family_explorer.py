@@ -1,4 +1,4 @@
-"""Headless tests of the family explorer (resnext_edu.family.explorer): its readouts against real blocks.
+"""Headless tests of the family explorer (resnext_edu.widgets.family_explorer): its readouts against real blocks.
 
 Every readout must equal count_params / count_macs of the block the explorer describes, built
 for real: ResNeXtBlockC (Xie et al. 2017, Fig. 3(c)), SEResNeXtBlock (Hu et al. 2018, Fig. 3),
@@ -15,8 +15,10 @@ from blitting import full_render
 from resnext_edu.blocks import Bottleneck, ResNeXtBlockC
 from resnext_edu.counting import count_macs, count_params
 from resnext_edu.family import Res2NetBlock, ResNeStBlock, SEResNeXtBlock
-from resnext_edu.family.explorer import (PRESETS, RADIXES, RESNET_MACS, RESNET_PARAMS, block_complexity,
-                                         family_explorer, family_numbers, valid_radixes)
+from resnext_edu.complexity import block_complexity
+from resnext_edu.registry import create_model
+from resnext_edu.widgets import family_explorer, family_numbers, preset, valid_radixes
+from resnext_edu.widgets.family_explorer import KINDS, PAPER_MODELS, RADIXES, RESNET_MACS, RESNET_PARAMS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SIZE = (256, 56, 56)  # a conv2-stage block's input (C, H, W)
@@ -93,7 +95,7 @@ def test_readouts_equal_the_real_block(app, kind, cardinality, width, radix, sca
     assert app.numbers["kind"] == kind
     block = real_block(kind, cardinality, width, radix, scale)
     assert_readouts_match(app, block)
-    assert (app.numbers["params"], app.numbers["macs"]) == block_complexity(kind, cardinality, width,
+    assert (app.numbers["params"], app.numbers["macs"]) == block_complexity(kind, 256, cardinality, width,
                                                                             radix or 2, scale or 4)
     # the comparison columns: ResNeXt's block with the same C and d, and ResNet's bottleneck
     resnext = ResNeXtBlockC(256, 256, cardinality, width)
@@ -103,14 +105,28 @@ def test_readouts_equal_the_real_block(app, kind, cardinality, width, radix, sca
     assert f"{app.numbers['params'] / RESNET_PARAMS:.2f}× params" in app.readout.value
 
 
+def test_presets_are_the_registered_models_blocks():
+    # the paper's configurations, read off the registered 50-layer models: the registry is the one source
+    expected = {"resnext": dict(cardinality=32, bottleneck_width=4), "se": dict(cardinality=32, bottleneck_width=4),
+                "resnest": dict(cardinality=1, bottleneck_width=64, radix=2),
+                "res2net": dict(cardinality=1, bottleneck_width=26, scale=4)}
+    assert {kind: preset(kind) for kind in KINDS} == expected
+    with torch.device("meta"):
+        block = create_model(PAPER_MODELS["res2net"]).layer2[1]  # a later stage: 2x as wide, same C and s
+    assert (block.width, block.scale, block.convs[0].groups) == (2 * 26, 4, 1)
+    preset("se")["cardinality"] = 1  # a copy: the next explorer still gets the paper's C
+    assert preset("se")["cardinality"] == 32
+
+
 def test_kind_menu_loads_the_paper_configuration(app):
-    for kind, preset in PRESETS.items():
+    for kind in KINDS:
         app.kind.value = kind
-        assert app.cardinality.value == preset["cardinality"]
-        assert app.width.value == preset["bottleneck_width"]
+        config = preset(kind)
+        assert app.cardinality.value == config["cardinality"]
+        assert app.width.value == config["bottleneck_width"]
         assert app.radix.layout.display == (None if kind == "resnest" else "none")
         assert app.scale.layout.display == (None if kind == "res2net" else "none")
-        assert_readouts_match(app, real_block(kind, **preset))
+        assert_readouts_match(app, real_block(kind, **config))
 
 
 def test_se_adds_params_but_almost_no_macs(app):
@@ -194,20 +210,28 @@ def test_scale_slider_starts_at_two(app):
     assert_readouts_match(app, Res2NetBlock(256, 256, 1, 26, 2))
 
 
-def test_callbacks_build_no_model(app, monkeypatch):
+def test_callbacks_build_on_the_meta_device_only_and_once(app, monkeypatch):
+    """The numbers are formulas; the diagram reads its labels off a block on the meta device (no memory), cached."""
     built = []
     original = nn.Module.__init__
 
-    def counting_init(self, *args, **kwargs):
-        built.append(type(self).__name__)
+    def recording_init(self, *args, **kwargs):
+        built.append((type(self).__name__, torch.get_default_device().type))
         original(self, *args, **kwargs)
 
-    monkeypatch.setattr(nn.Module, "__init__", counting_init)
-    for kind in ("resnext", "se", "resnest", "res2net"):
-        app.kind.value = kind
-        app.cardinality.value = 2
-        app.width.value = 8
-    app.scale.value = 6
+    def moves():
+        for kind in ("resnext", "se", "resnest", "res2net"):
+            app.kind.value = kind
+            app.cardinality.value = 2
+            app.width.value = 8
+        app.scale.value = 6
+
+    monkeypatch.setattr(nn.Module, "__init__", recording_init)
+    moves()
+    assert built and {device for _, device in built} == {"meta"}
+    built.clear()
+    app.kind.value = "resnest"
+    moves()  # the same values again: every block comes from the cache
     assert built == []
 
 

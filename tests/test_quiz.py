@@ -3,17 +3,21 @@ import html
 
 import pytest
 
-from resnext_edu.quiz import QUESTIONS, answer, quiz
+from resnext_edu.exercises import quiz as quiz_module
+from resnext_edu.exercises.core import MultipleChoiceProblem
+from resnext_edu.exercises.quiz import quiz
 
-ALL_OPTIONS = [(q, o) for q, question in enumerate(QUESTIONS) for o in range(len(question.options))]
+PROBLEMS = [getattr(quiz_module, name) for name in quiz_module.__all__ if name.startswith("q")]
+ALL_OPTIONS = [(p, letter) for p in PROBLEMS for letter in p.letters()]
 
 
 def test_at_least_eight_questions_each_with_feedback_for_every_option():
-    assert len(QUESTIONS) >= 8
-    for q in QUESTIONS:
-        assert len(q.options) == len(q.feedback) >= 3
-        assert len(set(q.options)) == len(q.options) and len(set(q.feedback)) == len(q.feedback)
-        assert q.source
+    assert len(PROBLEMS) >= 8
+    for p in PROBLEMS:
+        assert isinstance(p, MultipleChoiceProblem)
+        assert len(p._options) == len(p._feedback) >= 3
+        assert len(set(p._options)) == len(p._options) and len(set(p._feedback)) == len(p._feedback)
+        assert p._source
 
 
 @pytest.mark.parametrize("topic, right", [
@@ -27,52 +31,48 @@ def test_at_least_eight_questions_each_with_feedback_for_every_option():
     ("first 1x1 is grouped", "1/C"),
 ])
 def test_the_misconceptions_are_covered_with_the_right_answer(topic, right):
-    matches = [q for q in QUESTIONS if topic in q.text]
+    matches = [p for p in PROBLEMS if topic in p._question]
     assert matches, topic
-    assert any(right in q.options[q.right] for q in matches)
+    assert any(right in dict(p.options())[p._answer] for p in matches)
 
 
-@pytest.mark.parametrize("q, o", ALL_OPTIONS)
-def test_answer_gives_the_feedback_of_that_option(q, o):
-    question = QUESTIONS[q]
-    correct, text = answer(q, o)
-    assert correct == (o == question.right)
-    assert text.startswith("Correct." if correct else "Not quite.")
-    assert question.feedback[o] in text
-    assert (question.source in text) == correct  # the source is shown with the right answer
+@pytest.mark.parametrize("problem, letter", ALL_OPTIONS, ids=lambda x: x if isinstance(x, str) else type(x).__name__)
+def test_each_option_gives_its_own_feedback(problem, letter):
+    feedback = problem.evaluate(letter)
+    assert feedback.correct == (letter == problem._answer)
+    assert feedback.label == ("Correct" if feedback.correct else "Incorrect")
+    assert problem._feedback[problem.letters().index(letter)] in feedback.message
+    assert (problem._source in feedback.message) == feedback.correct  # the source comes with the right answer
 
 
 def test_the_ensemble_question_cites_the_paper():
-    q = next(i for i, q in enumerate(QUESTIONS) if "ensemble" in q.text)
-    correct, text = answer(q, QUESTIONS[q].right)
-    assert correct and "jointly, not independently" in text and "Xie et al. 2017" in text
+    p = next(p for p in PROBLEMS if "ensemble" in p._question)
+    feedback = p.evaluate(p._answer)
+    assert feedback.correct and "jointly, not independently" in feedback.message and "Xie et al. 2017" in feedback.message
 
 
 def test_the_widget_shows_feedback_and_keeps_score():
     box = quiz()
-    assert len(box.radios) == len(box.feedbacks) == len(QUESTIONS)
+    assert len(box.radios) == len(box.feedbacks) == len(PROBLEMS)
     assert box.children[-1] is box.score and "0 of" in box.score.value
-    for q, (radio, feedback) in enumerate(zip(box.radios, box.feedbacks)):
+    for p, radio, feedback in zip(PROBLEMS, box.radios, box.feedbacks):
         assert radio.value is None and feedback.value == ""  # nothing chosen yet
-        for o in range(len(QUESTIONS[q].options)):
-            radio.value = o  # observers run synchronously outside a kernel
-            correct, text = answer(q, o)
-            assert html.escape(QUESTIONS[q].feedback[o]) in feedback.value
-            assert ("Correct." in feedback.value) == correct
-        wrong = (QUESTIONS[q].right + 1) % len(QUESTIONS[q].options)
-        radio.value = wrong
-    n = len(QUESTIONS)
+        for letter in p.letters():
+            radio.value = letter  # observers run synchronously outside a kernel
+            assert html.escape(p._feedback[p.letters().index(letter)]) in feedback.value
+            assert ("Correct:" in feedback.value) == (letter == p._answer)
+        radio.value = next(letter for letter in p.letters() if letter != p._answer)
+    n = len(PROBLEMS)
     assert f"Score: 0 of {n} right" in box.score.value and f"({n} answered)" in box.score.value
-    for q, radio in enumerate(box.radios):
-        radio.value = QUESTIONS[q].right
+    for p, radio in zip(PROBLEMS, box.radios):
+        radio.value = p._answer
     assert f"Score: {n} of {n} right" in box.score.value
 
 
-@pytest.mark.parametrize("q, o, match", [
-    (len(QUESTIONS), 0, "question_index=.* must be 0 .. "),
-    (0, 9, "option_index=9 must be 0 .. 3 for question 0"),
-    (0, True, "option_index=True"),
-])
-def test_answer_rejects_bad_indices(q, o, match):
-    with pytest.raises(ValueError, match=match):
-        answer(q, o)
+@pytest.mark.parametrize("value", ["e", 2, True, None, "ab"])
+def test_a_value_that_is_not_an_option_is_named(value):
+    feedback = PROBLEMS[0].evaluate(value)
+    if value is None:
+        assert feedback.label == "Not attempted"
+    else:
+        assert feedback.label == "Incorrect" and repr(value) in feedback.message and "'a', 'b', 'c', 'd'" in feedback.message

@@ -19,6 +19,8 @@ from PIL import Image  # noqa: E402
 from torch import nn  # noqa: E402
 
 from resnext_edu import viz  # noqa: E402
+from resnext_edu.blocks import Bottleneck, ResNeXtBlockC  # noqa: E402
+from resnext_edu.complexity import grouped_conv_cost  # noqa: E402
 from resnext_edu.viz import assets  # noqa: E402
 
 
@@ -95,7 +97,7 @@ def test_every_glyph_is_in_the_font():
 
 
 def test_draw_block_into_given_axes():
-    fig = viz.diagrams.new_figure(4, 4)
+    fig = viz.new_figure(4, 4)
     ax = fig.add_subplot()
     assert viz.draw_block("c", ax=ax) is fig
     assert "128, 3×3, 128, grp=32" in texts(fig)
@@ -103,9 +105,9 @@ def test_draw_block_into_given_axes():
 
 def test_block_diagram_updates_labels_in_place():
     fig = viz.draw_block("c")
-    diagram = viz.BlockDiagram(fig.axes[0]).update("c", 32, 4)
+    diagram = viz.Diagram(fig.axes[0]).update(viz.block_spec("c", 32, 4))
     before = list(fig.axes[0].texts)
-    diagram.update("c", cardinality=8, bottleneck_width=14, in_channels=256)
+    diagram.update(viz.block_spec("c", cardinality=8, bottleneck_width=14, in_channels=256))
     fig.canvas.draw()
     assert list(fig.axes[0].texts) == before  # same Text objects, new strings: no rebuild
     assert "112, 3×3, 112, grp=8" in texts(fig)
@@ -114,10 +116,10 @@ def test_block_diagram_updates_labels_in_place():
 
 def test_block_diagram_rebuilds_when_the_layout_changes():
     fig = viz.draw_block("a", cardinality=32)
-    diagram = viz.BlockDiagram(fig.axes[0]).update("a", 32, 4)
-    diagram.update("a", cardinality=2, bottleneck_width=40)
+    diagram = viz.Diagram(fig.axes[0]).update(viz.block_spec("a", 32, 4))
+    diagram.update(viz.block_spec("a", cardinality=2, bottleneck_width=40))
     assert "…" not in texts(fig) and "total 2 paths" in texts(fig)
-    diagram.update("c", cardinality=2, bottleneck_width=40)
+    diagram.update(viz.block_spec("c", cardinality=2, bottleneck_width=40))
     assert "80, 3×3, 80, grp=2" in texts(fig) and "concatenate" not in texts(fig)
 
 
@@ -139,6 +141,38 @@ def test_bad_block_arguments(kwargs, value):
     for fn in (viz.draw_block, viz.block_labels):
         with pytest.raises(ValueError, match=re.escape(value)):
             fn(**kwargs)
+
+
+@pytest.mark.parametrize("C, d, n", [(32, 4, 256), (8, 14, 512), (1, 64, 256), (64, 4, 1024)])
+def test_labels_are_read_off_the_real_block(C, d, n):
+    # the diagram's numbers are the block's: each box is one of its convs, "in, k×k, out"
+    block = ResNeXtBlockC(n, n, C, d)
+    convs = [block.conv1, block.conv2, block.conv3]
+    expected = [f"{m.in_channels}, {m.kernel_size[0]}×{m.kernel_size[1]}, {m.out_channels}" for m in convs]
+    expected[1] += f", grp={block.conv2.groups}"
+    assert viz.block_labels("c", C, d, n) == expected
+    conv2 = Bottleneck(n, n).conv2
+    assert viz.block_labels("resnet", in_channels=n)[1] == f"{conv2.in_channels}, 3×3, {conv2.out_channels}"
+
+
+def test_the_block_validates_the_diagram():
+    with pytest.raises(ValueError) as from_block:
+        ResNeXtBlockC(256, 256, 0, 4)
+    with pytest.raises(ValueError) as from_diagram:
+        viz.block_spec("a", cardinality=0)
+    assert str(from_diagram.value) == str(from_block.value)  # the same message: the block's own
+    viz.block_labels("c", 1, 64)  # cached now ...
+    with pytest.raises(ValueError, match="cardinality=True"):  # ... but True (== 1) must not hit that entry
+        viz.block_labels("c", True, 64)
+    with pytest.raises(ValueError, match=re.escape("cardinality=[2]")):  # not hashable: built uncached
+        viz.block_labels("c", [2], 64)
+
+
+def test_the_meta_blocks_are_cached():
+    viz.block_labels("c", 16, 8)
+    block = viz.meta_block(ResNeXtBlockC, 256, 256, 16, 8)
+    assert block.conv2.weight.is_meta  # shapes only, no memory
+    assert viz.meta_block(ResNeXtBlockC, 256, 256, 16, 8) is block
 
 
 def test_unknown_form_lists_the_valid_ones():
@@ -173,10 +207,10 @@ def test_weight_mask_is_block_diagonal(in_channels, out_channels, groups):
 
 
 def test_weight_mask_errors_name_the_value_and_the_divisors():
-    message = "groups=3 does not divide in_channels=16; try 1, 2, 4, 8, 16"
+    message = "groups=3 does not divide in_channels=16; try one of 1, 2, 4, 8, 16"
     with pytest.raises(ValueError, match=re.escape(message)):
         viz.weight_mask(16, 16, 3)
-    with pytest.raises(ValueError, match=re.escape("groups=8 does not divide out_channels=12; try 1, 2, 4")):
+    with pytest.raises(ValueError, match=re.escape("groups=8 does not divide out_channels=12; try one of 1, 2, 4")):
         viz.weight_mask(16, 12, 8)
     with pytest.raises(ValueError, match="groups=0"):
         viz.weight_mask(16, 16, 0)
@@ -196,10 +230,10 @@ def test_draw_connectivity_shows_the_mask():
 
 # --- the grouping animation -------------------------------------------------------------------
 
-def test_grouping_cost_by_hand():
-    assert viz.grouping_cost(16, 1) == (3 * 3 * 16 * 16, 56 * 56 * 3 * 3 * 16 * 16)
-    assert viz.grouping_cost(16, 4) == (576, 1_806_336)
-    assert viz.grouping_cost(16, 16) == (144, 451_584)
+def test_caption_shows_the_complexity_formula():
+    for g in (1, 4, 16):
+        params, macs = grouped_conv_cost(16, g)  # 576 params and 1,806,336 MACs for g = 4
+        assert f"= {params:,}\n" in viz.grouping_caption(16, g) and viz.grouping_caption(16, g).endswith(f"= {macs:,}")
 
 
 def test_caption_uses_thousands_separators():

@@ -1,4 +1,5 @@
-"""Headless tests of the cardinality explorer (resnext_edu.widgets): its readouts against counting.
+"""Headless tests of the cardinality explorer (resnext_edu.widgets): its readouts, from complexity's
+formulas, against real models counted by counting.
 
 Xie et al. 2017, https://arxiv.org/abs/1611.05431, Table 1 (25.0M for ResNeXt-50 32x4d) and
 Table 2 (C = 1, 2, 4, 8, 32 -> d = 64, 40, 24, 14, 4). Setting a slider's value fires the
@@ -9,7 +10,7 @@ import pytest
 from torch import nn
 
 from blitting import full_render
-from resnext_edu import counting, models
+from resnext_edu import complexity, counting, models
 from resnext_edu.blocks import ResNeXtBlockC
 from resnext_edu.widgets import CARDINALITIES, cardinality_explorer, explorer_numbers
 
@@ -68,7 +69,7 @@ def test_block_readout_matches_a_built_block(app):
         set_config(app, cardinality, bottleneck_width)
         block = ResNeXtBlockC(256, 256, cardinality, bottleneck_width)
         weights = sum(m.weight.numel() for m in block.modules() if isinstance(m, nn.Conv2d))
-        assert weights == counting.block_params(256, cardinality, bottleneck_width)
+        assert weights == complexity.block_params(256, cardinality, bottleneck_width)
         assert app.numbers["block_params"] == weights
         assert app.numbers["block_macs"] == counting.count_macs(block, (256, 56, 56))
         assert f"{weights:,}" in app.readout.value
@@ -89,7 +90,7 @@ def test_lock_follows_table2(app):
         app.cardinality.value = cardinality
         assert app.width.value == width
         assert app.message.value == ""
-        assert f"{counting.block_params(256, cardinality, width):,}" in app.readout.value
+        assert f"{complexity.block_params(256, cardinality, width):,}" in app.readout.value
 
 
 def test_unlock_frees_the_width_slider(app):

@@ -7,6 +7,7 @@ copied, the outputs agree to float32 precision, in training and in eval mode.
 """
 import torch
 
+from ..checks import check_choice
 from .form_a import ResNeXtBlockA
 from .form_b import ResNeXtBlockB
 from .form_c import ResNeXtBlockC
@@ -76,8 +77,7 @@ def _to_grouped(block):
 @torch.no_grad()
 def convert(block, form):
     """Return an equivalent block of another form, weights and BN statistics copied (Sec. 3.3)."""
-    if form not in BLOCK_FORMS:
-        raise ValueError(f"form={form!r} is unknown; use one of {', '.join(map(repr, FORMS))}")
+    check_choice("form", form, FORMS)
     form_of(block)  # a TypeError that names the class, for anything but the paper's forms
     in_channels, out_channels, cardinality, d, stride = _config(block)
     new = BLOCK_FORMS[form](in_channels, out_channels, cardinality, d, stride)

@@ -9,8 +9,8 @@ import html
 import inspect
 import math
 
-__all__ = ["CS", "EqualityProblem", "Feedback", "FunctionProblem", "Incorrect", "Problem", "bind_exercises",
-           "____"]
+__all__ = ["CS", "EqualityProblem", "Feedback", "FunctionProblem", "Incorrect", "MultipleChoiceProblem", "Problem",
+           "bind_exercises", "____"]
 
 
 class _Blank:
@@ -164,6 +164,53 @@ class FunctionProblem(Problem):
             raise Incorrect(f"Expected your function to return a {returns.__name__}, but it returned something "
                             f"of type {type(result).__name__}. It should {should}.")
         return result
+
+
+class MultipleChoiceProblem(Problem):
+    """A question with lettered options; each option has its own feedback, so a wrong choice is told why.
+
+    Subclasses set `_question`, `_options` (texts, lettered a, b, c, ...), `_answer` (the right
+    letter), `_feedback` (one message per option, in the same order) and `_source` (where the
+    paper or a library says so, shown with the right answer). `_var` names the variable that
+    holds the student's letter.
+    """
+
+    _var = "answer"
+    _question = ""
+    _options = ()
+    _answer = "a"
+    _feedback = ()
+    _source = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        assert len(cls._options) == len(cls._feedback) >= 2, cls.__name__
+        assert cls._answer in cls.letters(), cls.__name__
+        cls._solution = CS(f"{cls._var} = {cls._answer!r}")
+        wrong = next(letter for letter in cls.letters() if letter != cls._answer)
+        cls._typical_mistake = CS(f"{cls._var} = {wrong!r}")
+
+    @classmethod
+    def letters(cls):
+        """The options' letters: 'a', 'b', ..."""
+        return tuple("abcdefgh"[:len(cls._options)])
+
+    def options(self):
+        """[(letter, option text)], in order."""
+        return list(zip(self.letters(), self._options))
+
+    @property
+    def _correct_message(self):
+        source = f" (Source: {self._source}.)" if self._source else ""
+        return self._feedback[self.letters().index(self._answer)] + source
+
+    def _check(self, value):
+        letter = value.strip().lower().rstrip(")") if isinstance(value, str) else value
+        if letter not in self.letters():
+            raise Incorrect(f"`{self._var}` is {value!r}, which is not one of the options: choose one of "
+                            f"{', '.join(map(repr, self.letters()))}.")
+        if letter != self._answer:
+            raise Incorrect(self._feedback[self.letters().index(letter)])
 
 
 def _fmt(value):

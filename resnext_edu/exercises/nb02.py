@@ -9,9 +9,8 @@ import torch
 from torch import nn
 
 from ..blocks import ResNeXtBlockA
+from ..complexity import block_params
 from .core import CS, EqualityProblem, FunctionProblem, Incorrect, Problem, bind_exercises
-
-RESNET_BLOCK = 256 * 64 + 3 * 3 * 64 * 64 + 64 * 256  # ResNet's bottleneck at 256-d: 69,632 conv weights
 
 
 def _conv_weights(module):
@@ -118,7 +117,7 @@ class Block8x14(Problem):
     """q3: an aggregated block with C = 8 paths of width d = 14 (Table 2's fourth column)."""
 
     _var = "block_8x14"
-    _expected_weights = 8 * (256 * 14 + 3 * 3 * 14 * 14 + 14 * 256)
+    _expected_weights = block_params(256, 8, 14)  # Sec. 3.4's count: C·(256·d + 3·3·d·d + d·256)
     _hints = (
         "`blocks.ResNeXtBlockA(in_channels, out_channels, cardinality, bottleneck_width)` builds form (a); "
         "so does your own class from above.",
@@ -160,13 +159,13 @@ class WidthFor16(EqualityProblem):
     _expected = 8
     _hints = (
         "You want the whole number d for which 16·(256·d + 9·d² + d·256) is nearest to ResNet's 69,632.",
-        "`counting.block_params(256, 16, d)` gives the conv weights for any d. Try the d values "
+        "`complexity.block_params(256, 16, d)` gives the conv weights for any d. Try the d values "
         "between Table 2's neighbours, d = 4 (C = 32) and d = 14 (C = 8), and compare.",
-        "`min(range(1, 65), key=lambda d: abs(counting.block_params(256, 16, d) - 69_632))`.",
+        "`min(range(1, 65), key=lambda d: abs(complexity.block_params(256, 16, d) - 69_632))`.",
     )
     _solution = CS(
-        "budget = counting.block_params(256, 1, 64)  # ResNet's bottleneck: C = 1, d = 64\n"
-        "d_for_16 = min(range(1, 65), key=lambda d: abs(counting.block_params(256, 16, d) - budget))"
+        "budget = complexity.block_params(256, 1, 64)  # ResNet's bottleneck: C = 1, d = 64\n"
+        "d_for_16 = min(range(1, 65), key=lambda d: abs(complexity.block_params(256, 16, d) - budget))"
     )
     _typical_mistake = CS("d_for_16 = 64 // 16  # keep C·d = 64")
     _mistakes = {

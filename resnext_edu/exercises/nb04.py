@@ -3,17 +3,17 @@
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
 https://arxiv.org/abs/1611.05431, Sec. 3.4 (model capacity), Tables 1, 2 and 3.
 """
+import torch
 from torch import nn
 
+from ..blocks import ResNeXtBlockC
+from ..complexity import block_params
+from ..counting import breakdown, count_macs
+from ..models import resnext50_32x4d
 from .core import CS, EqualityProblem, Incorrect, Problem, bind_exercises
 
 RESNET50_PARAMS = 25_557_032  # torchvision's resnet50
 BLOCKS_50 = (3, 4, 6, 3)  # blocks in stages conv2..conv5 (Table 1)
-
-
-def _block_weights(c, d, n=256):
-    """Conv weights of a block with n-d input and output: C·(n·d + 3·3·d·d + d·n) (Sec. 3.4)."""
-    return c * (n * d + 3 * 3 * d * d + d * n)
 
 
 class GroupedConvsMACs(EqualityProblem):
@@ -35,11 +35,11 @@ class GroupedConvsMACs(EqualityProblem):
 
     @property
     def _expected(self):
-        total = 0
-        for i, n_blocks in enumerate(BLOCKS_50):
-            width, side = 128 * 2**i, 56 // 2**i  # group width C·d and output side of stage conv{i+2}
-            total += n_blocks * side * side * 3 * 3 * (width // 32) * width
-        return total
+        # Counted on the real network (meta device: shapes only): the MACs of its grouped convs.
+        with torch.device("meta"):
+            model = resnext50_32x4d()
+        grouped = {name for name, m in model.named_modules() if isinstance(m, nn.Conv2d) and m.groups > 1}
+        return sum(row.macs for row in breakdown(model, (3, 224, 224), layers=True) if row.name in grouped)
 
     @property
     def _mistakes(self):
@@ -70,19 +70,20 @@ class BlockMACs(EqualityProblem):
 
     @property
     def _expected(self):
-        return 56 * 56 * _block_weights(32, 4)
+        with torch.device("meta"):  # the real block, counted
+            block = ResNeXtBlockC(256, 256, 32, 4)
+        return count_macs(block, (256, 56, 56))
 
     @property
     def _mistakes(self):
-        w = 128  # group width C·d
         return {
-            _block_weights(32, 4): "That is the number of conv weights. Each weight is used once at every "
-                                   "output position of a 56x56 map.",
-            56 * 56 * (256 * w + 9 * w * w + w * 256): "That treats the 3x3 as a dense conv over all 128 "
-                                                       "channels. With groups=32 each filter reads only its "
-                                                       "own 4 channels: 1/32 of those weights.",
-            56 * 56 * _block_weights(1, 4): "That is one path. The block has C = 32 of them.",
-            28 * 28 * _block_weights(32, 4): "That is a 28x28 map. The conv2 stage works at 56x56.",
+            block_params(256, 32, 4): "That is the number of conv weights. Each weight is used once at every "
+                                      "output position of a 56x56 map.",
+            56 * 56 * block_params(256, 1, 128): "That treats the 3x3 as a dense conv over all 128 channels. With "
+                                                 "groups=32 each filter reads only its own 4 channels: 1/32 of "
+                                                 "those weights.",
+            56 * 56 * block_params(256, 1, 4): "That is one path. The block has C = 32 of them.",
+            28 * 28 * block_params(256, 32, 4): "That is a 28x28 map. The conv2 stage works at 56x56.",
         }
 
 

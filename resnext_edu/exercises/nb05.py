@@ -8,12 +8,9 @@ import statistics
 
 import torch
 
+from .. import experiment, train
+from ..complexity import block_params, equal_complexity_width
 from .core import CS, EqualityProblem, Incorrect, Problem, bind_exercises
-
-
-def _block_weights(c, d, n=128):
-    """Conv weights of a stage-1 block of our mini (n-d in and out): C·(n·d + 3·3·d·d + d·n)."""
-    return c * (n * d + 3 * 3 * d * d + d * n)
 
 
 class MiniWidthForC16(Problem):
@@ -31,20 +28,20 @@ class MiniWidthForC16(Problem):
         "d_for_c16 = min(range(1, 33), key=lambda d: abs(16 * (128 * d + 3 * 3 * d * d + d * 128) - budget))"
     )
     _typical_mistake = CS("d_for_c16 = 32 // 16  # keep the group width C·d at the ResNet's 32")
-    _correct_message = ("Well done. `counting.equal_complexity_width(16, in_out_channels=128, reference_width=32)` "
+    _correct_message = ("Well done. `complexity.equal_complexity_width(16, in_out_channels=128, reference_width=32)` "
                         "agrees; `train.model_spec(cardinality=16)` uses the same rule.")
 
     def _check(self, d):
         if isinstance(d, bool) or not isinstance(d, (int, float)) or (isinstance(d, float) and not d.is_integer()):
             raise Incorrect(f"Expected a whole number of channels, but `d_for_c16` is {d!r}. Compare the whole "
                             "numbers on either side and keep the one whose block is nearer the budget.")
-        d, budget = int(d), _block_weights(1, 32)
-        best = min(range(1, 33), key=lambda w: abs(_block_weights(16, w) - budget))
+        d, budget = int(d), block_params(128, 1, 32)  # the ResNet's stage-1 block: C = 1, d = 32
+        best = equal_complexity_width(16, in_out_channels=128, reference_width=32)
         if d == best:
             return
         if d < 1:
             raise Incorrect(f"`d_for_c16` is {d}, but each of the 16 paths needs at least one channel.")
-        cost = _block_weights(16, d)
+        cost = block_params(128, 16, d)
         if d == 2:
             raise Incorrect(f"With d = 2 the group width C·d stays at the ResNet's 32, but the 3x3 conv costs "
                             f"C·9·d², which falls as C grows: the block has only {cost:,} weights against the "
@@ -68,7 +65,12 @@ class StepsPerEpochDDP(EqualityProblem):
     _typical_mistake = CS("steps_per_rank = (60_000 // 4) // 128  # each rank takes 128 images per step")
     _correct_message = ("Well done: the same number of steps as one process with batch 128, so the learning-rate "
                         "schedule, and the results, do not depend on how many GPUs you use.")
-    _expected = (60_000 // 4) // (128 // 4)
+
+    @property
+    def _expected(self):
+        # What `fit` does with 4 ranks: rank 0's share of an epoch, cut into its micro-batches of the global batch.
+        [shard] = train.epoch_shards(60_000, train.TrainConfig(), epoch=0, slots=[0], num_slots=4)
+        return len(shard) // train.micro_batch(128, world=4, accumulate=1)
 
     @property
     def _mistakes(self):
@@ -87,7 +89,7 @@ class MeanErrorC32(Problem):
     """Mean final test error of c32 over the seeds, from the committed results."""
 
     _var = "c32_mean_error"
-    _setup = CS("from resnext_edu import train\nrows = train.load_results()")
+    _setup = CS("from resnext_edu import experiment\nrows = experiment.load_results()")
     _hints = (
         "`rows` holds one dict per run. Keep the rows whose 'config' is 'c32', and read their "
         "'final_test_error'.",
@@ -101,8 +103,7 @@ class MeanErrorC32(Problem):
                         "configurations, with the spread.")
 
     def _check(self, value):
-        from .. import train
-        rows = train.load_results()
+        rows = experiment.load_results()
         if isinstance(value, torch.Tensor) and value.numel() == 1:
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -128,7 +129,8 @@ class GroupWeightNorms(Problem):
     """The L2 norm of each group's filters in the trained C = 32 model's first grouped conv."""
 
     _var = "group_norms"
-    _setup = CS("from resnext_edu import train\ntrained, _ = train.load_model(train.committed_checkpoint('c32'))")
+    _setup = CS("from resnext_edu import experiment, train\n"
+                "trained, _ = train.load_model(experiment.committed_checkpoint('c32'))")
     _hints = (
         "`conv = trained.layer1[0].conv2` has groups=32 and weight shape (C·d, d, 3, 3) = (64, 2, 3, 3). "
         "The output filters of group g are rows g·d to (g+1)·d - 1: consecutive blocks of d = 2 rows.",
@@ -142,10 +144,9 @@ class GroupWeightNorms(Problem):
     _correct_message = "Well done: 32 norms, one per path. The plot below shows them for every stage."
 
     def _check(self, norms):
-        from .. import train
         if not isinstance(norms, torch.Tensor):
             raise Incorrect(f"Expected a tensor of 32 norms, but `group_norms` is a {type(norms).__name__}.")
-        model, _ = train.load_model(train.committed_checkpoint("c32"))
+        model, _ = train.load_model(experiment.committed_checkpoint("c32"))
         w = model.layer1[0].conv2.weight.detach()  # (64, 2, 3, 3)
         expected = w.reshape(32, -1).norm(dim=1)
         if norms.shape == (64,):

@@ -5,8 +5,11 @@ Zhang et al., "ResNeSt: Split-Attention Networks", 2020, https://arxiv.org/abs/2
 Gao et al., "Res2Net: A New Multi-scale Backbone Architecture", TPAMI 2019,
 https://arxiv.org/abs/1904.01169, Sec. 3.
 """
+import torch
 from torch import nn
 
+from ..counting import count_macs, count_params
+from ..family import SEModule, SplitAttention
 from .core import CS, EqualityProblem, Incorrect, Problem, bind_exercises
 
 SIDE = 56  # the conv2 stage's map: 56x56 for a 224x224 image
@@ -23,7 +26,10 @@ class SEParams(EqualityProblem):
     )
     _solution = CS("se_params = (256 * 16 + 16) + (16 * 256 + 256)")
     _typical_mistake = CS("se_params = 2 * 256 * 16")
-    _expected = (256 * 16 + 16) + (16 * 256 + 256)
+
+    @property
+    def _expected(self):
+        return count_params(SEModule(256))  # the real module: two 1x1 convs with bias
     _correct_message = ("Well done. `counting.count_params(family.SEModule(256))` agrees. That is 12% of the "
                         "ResNeXt block's 71,168 parameters, but only 8,192 MACs, not 56·56 times as many: the "
                         "two layers run once on the pooled (N, 256, 1, 1) vector, not at every position.")
@@ -55,7 +61,12 @@ class SplitAttentionMACs(EqualityProblem):
     )
     _solution = CS("split_macs = 56 * 56 * 3 * 3 * (64 // 4) * (4 * 64)")
     _typical_mistake = CS("split_macs = 56 * 56 * 3 * 3 * 64 * (4 * 64)")
-    _expected = SIDE * SIDE * 3 * 3 * (64 // 4) * (4 * 64)
+
+    @property
+    def _expected(self):
+        with torch.device("meta"):  # the real split attention's grouped 3x3, counted
+            conv = SplitAttention(64, cardinality=1, radix=4).conv
+        return count_macs(conv, (64, SIDE, SIDE))
     _correct_message = ("Well done. That is exactly what ResNet's 64-channel 3x3 costs (56·56·3·3·64·64), and "
                         "what R = 1 and R = 2 cost: each of the R splits reads only d/R of the channels, so the "
                         "radix multiplies the outputs but not the work. "

@@ -244,7 +244,13 @@ class MysteryLayer(Problem):
 # ---------------------------------------------------------------------------------------------
 # q4: fix the colleague's block.
 
-FIXED_BLOCK_PARAMS = 32 * (256 * 4 + 3 * 3 * 4 * 4 + 4 * 256) + 2 * (128 + 128 + 256)  # convs + BN: 71,168
+def _fixed_block_params():
+    """Parameters of blocks.ResNeXtBlockC(256, 256, 32, 4), the block the colleague meant: 71,168."""
+    from ..blocks import ResNeXtBlockC
+    from ..counting import count_params
+
+    with torch.device("meta"):
+        return count_params(ResNeXtBlockC(256, 256, 32, 4))
 
 
 class FixColleaguesBlock(Problem):
@@ -265,8 +271,10 @@ class FixColleaguesBlock(Problem):
         "my_block.conv3 = nn.Conv2d(128, 256, 1, bias=False)"
     )
     _typical_mistake = CS("my_block = ColleaguesBlock()\nmy_block.conv1 = nn.Conv2d(256, 128, 1)")
-    _correct_message = (f"Well done: form (c) of Fig. 3 with {FIXED_BLOCK_PARAMS:,} parameters, the same as "
-                        "`blocks.ResNeXtBlockC(256, 256, 32, 4)`, and a clean bill of health from diagnose.")
+    @property
+    def _correct_message(self):
+        return (f"Well done: form (c) of Fig. 3 with {_fixed_block_params():,} parameters, the same as "
+                "`blocks.ResNeXtBlockC(256, 256, 32, 4)`, and a clean bill of health from diagnose.")
 
     def _check(self, block):
         from ..diagnose import diagnose  # the check uses the notebook's own tool
@@ -295,8 +303,9 @@ class FixColleaguesBlock(Problem):
                             "it is a ResNet bottleneck of width 128, not a ResNeXt block with C = 32 paths of "
                             "d = 4. Keep groups=32 on the 3x3 only.")
         n = sum(p.numel() for p in block.parameters())
-        if n != FIXED_BLOCK_PARAMS:
-            raise Incorrect(f"Expected {FIXED_BLOCK_PARAMS:,} parameters, as in `blocks.ResNeXtBlockC(256, 256, "
+        expected = _fixed_block_params()
+        if n != expected:
+            raise Incorrect(f"Expected {expected:,} parameters, as in `blocks.ResNeXtBlockC(256, 256, "
                             f"32, 4)`, but your block has {n:,}. Each conv should be bias-free, and only the "
                             "3x3 grouped.")
 

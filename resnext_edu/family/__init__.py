@@ -10,11 +10,12 @@ their explorer in resnext_edu.widgets.
     rexnet.py            inverted residuals with linear widths, ReXNet (Han et al. 2021, arXiv:2007.00992)
     inception_resnet.py  Inception-ResNet-A (Szegedy et al. 2017, arXiv:1602.07261)
 """
-from .inception_resnet import InceptionResNetA, resnext_beside
-from .res2net import Res2NetBlock, res2net, res2net50_14w_8s, res2net50_26w_4s, res2next50
-from .resnest import ResNeSt, ResNeStBlock, SplitAttention, resnest14d, resnest26d, resnest50d
-from .rexnet import InvertedResidual, ReXNet, rexnet_100, rexnet_150
-from .se import SEModule, SEResNeXtBlock, seresnext, seresnext50_32x4d
+# In notebook 06's order, which is also the order the builders are registered in.
+from .se import SEModule, SEResNeXtBlock, seresnext, seresnext50_32x4d  # isort: skip
+from .resnest import ResNeSt, ResNeStBlock, SplitAttention, resnest14d, resnest26d, resnest50d  # isort: skip
+from .res2net import Res2NetBlock, res2net, res2net50_14w_8s, res2net50_26w_4s, res2next50  # isort: skip
+from .rexnet import InvertedResidual, ReXNet, rexnet_100, rexnet_150  # isort: skip
+from .inception_resnet import InceptionResNetA, resnext_beside  # isort: skip
 
 __all__ = [
     "InceptionResNetA", "InvertedResidual", "Res2NetBlock", "ReXNet", "ResNeSt", "ResNeStBlock", "SEModule",

@@ -145,7 +145,7 @@ class ResNeSt(ResNet):
         super().__init__(block, layers, STAGE_WIDTHS, cardinality, bottleneck_width, num_classes,
                          in_channels, stem_width=2 * stem_width)
         self.conv1 = deep_stem(in_channels, stem_width)  # replaces the 7x7 conv; same output width
-        self._init_weights()
+        self._init_weights(self.conv1)
 
 
 @register_model

@@ -3,14 +3,30 @@
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
 https://arxiv.org/abs/1611.05431. Every function returns a `matplotlib.figure.Figure` (or a
 `FuncAnimation`) that lives outside pyplot, so a notebook shows it once, when a cell returns it.
+    figures.py          new_figure: a Figure with its own Agg canvas
+    engine.py           the diagram engine: Spec (nodes and edges), Diagram (draws one on an Axes)
+    block_diagrams.py   ResNet's bottleneck and ResNeXt's forms a, b, c (Fig. 1 and 3)
+    family_diagrams.py  SE, ResNeSt, Res2Net, ReXNet and Inception-ResNet-A blocks
+    masks.py            which inputs feed which outputs in a grouped convolution (Sec. 3.3)
+    animation.py        the mask from dense to depthwise, frame by frame, and its GIF
+    features.py         a grouped convolution's feature maps on a photo, one row per group
+    breakdown.py        params and MACs per stage (Table 1)
+    assets.py           `make assets`: the pictures in assets/
 """
-from .animation import animate_grouping, grouping_caption, grouping_cost, save_grouping_gif
-from .diagrams import (FORMS, BlockDiagram, block_labels, draw_block, draw_block_forms, draw_connectivity,
-                       weight_mask)
+from .animation import animate_grouping, grouping_caption, save_grouping_gif
+from .block_diagrams import FORMS, block_labels, block_spec, draw_block, draw_block_forms
+from .breakdown import plot_breakdown
+from .engine import Diagram, Spec, draw, draw_row, meta_block, spec_size
+from .family_diagrams import KINDS as FAMILY_KINDS
+from .family_diagrams import draw_beside_resnext, draw_family_block, family_block_labels, family_spec
 from .features import group_features, sample_image, show_group_features
+from .figures import new_figure
+from .masks import draw_connectivity, mask_axes, mask_title, weight_mask
 
 __all__ = [
-    "FORMS", "BlockDiagram", "block_labels", "draw_block", "draw_block_forms", "draw_connectivity",
-    "weight_mask", "animate_grouping", "grouping_caption", "grouping_cost", "save_grouping_gif",
-    "group_features", "sample_image", "show_group_features",
+    "FAMILY_KINDS", "FORMS", "Diagram", "Spec", "animate_grouping", "block_labels", "block_spec",
+    "draw", "draw_beside_resnext", "draw_block", "draw_block_forms", "draw_connectivity", "draw_family_block",
+    "draw_row", "family_block_labels", "family_spec", "group_features", "grouping_caption", "mask_axes",
+    "mask_title", "meta_block", "new_figure", "plot_breakdown", "sample_image", "save_grouping_gif",
+    "show_group_features", "spec_size", "weight_mask",
 ]

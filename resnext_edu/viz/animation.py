@@ -15,21 +15,16 @@ from pathlib import Path
 from matplotlib.animation import FuncAnimation, PillowWriter
 
 from ..checks import check_size
-from .diagrams import MASK_COLORS, _mask_axes, mask_title, new_figure, weight_mask
-
-
-def grouping_cost(channels, groups, spatial=(56, 56), kernel_size=3):
-    """(params, MACs) of a k×k Conv2d(channels, channels, groups=g) without bias on an H×W map."""
-    h, w = spatial
-    params = kernel_size * kernel_size * (channels // groups) * channels  # k·k·(C_in/g)·C_out
-    return params, h * w * params  # each weight is used once per output position
+from ..complexity import grouped_conv_cost
+from .figures import new_figure
+from .masks import MASK_COLORS, mask_axes, mask_title, weight_mask
 
 
 def grouping_caption(channels, groups, spatial=(56, 56), kernel_size=3):
     """The text under one frame: what each output sees, and the params and MACs formulas."""
     h, w = spatial
     k, per_group = kernel_size, channels // groups
-    params, macs = grouping_cost(channels, groups, spatial, kernel_size)
+    params, macs = grouped_conv_cost(channels, groups, spatial, kernel_size)
     return (f"each output sees {per_group:,} of {channels:,} inputs\n"
             f"params = {k}·{k}·{per_group:,}·{channels:,} = {params:,}\n"
             f"MACs = {h}·{w}·{k}·{k}·{per_group:,}·{channels:,} = {macs:,}")
@@ -63,7 +58,7 @@ def animate_grouping(channels=16, groups_list=None, spatial=(56, 56), kernel_siz
     ax = fig.add_axes((0.17, 0.31, 0.76, 0.61))
     image = ax.imshow(weight_mask(channels, channels, groups_list[0]).numpy(), cmap=MASK_COLORS,
                       vmin=0, vmax=1, interpolation="nearest")
-    _mask_axes(ax, channels, channels)
+    mask_axes(ax, channels, channels)
     title = ax.set_title("", fontsize=9)
     caption = fig.text(0.04, 0.03, "", ha="left", va="bottom", fontsize=8, family="monospace")
 

@@ -11,8 +11,10 @@ import torch
 from torch import nn
 
 from .animation import save_grouping_gif
-from .diagrams import draw_block_forms, draw_connectivity, new_figure
+from .block_diagrams import draw_block_forms
 from .features import show_group_features
+from .figures import new_figure
+from .masks import draw_connectivity
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG = dict(dpi=100, metadata={"Software": None})  # no matplotlib version in the file: stable bytes

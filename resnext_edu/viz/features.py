@@ -14,7 +14,7 @@ from PIL import Image
 from torch import nn
 
 from ..checks import check_size
-from .diagrams import new_figure
+from .figures import new_figure
 
 MEAN = torch.tensor([0.485, 0.456, 0.406])  # ImageNet statistics, as torchvision's transforms use
 STD = torch.tensor([0.229, 0.224, 0.225])

@@ -1,0 +1,121 @@
+"""Diagnose a CNN: find the classic bugs of ResNet and ResNeXt code in any nn.Module.
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431. The bugs are the ones people make when they write the
+paper's Fig. 3 and Table 1 in code (notebook 07 and `resnext_edu.pitfalls` plant each one).
+
+    >>> findings = diagnose(model, input_size=(3, 224, 224), cardinality=32, num_classes=1000)
+    >>> print(findings)                      # a plain table; a notebook shows an HTML table
+    >>> findings.at_least("warning")         # only warnings and errors
+
+`diagnose` reads the modules, runs one forward and one backward pass with hooks, and one more
+forward at a second, smaller input size, all through `resnext_edu.trace`. They run on PyTorch's
+"meta" device when they can: tensors with shapes but no data, so ResNeXt-101 at 224x224 takes a
+second or two on two CPU cores (the first call in a process adds a few seconds while PyTorch sets
+up its meta kernels). The model's weights, gradients and BatchNorm statistics are never touched.
+This package imports no model code: it reads only what any nn.Module has.
+
+How it sees a model (heuristics, written so that they hold for any nn.Module):
+- Calls (`trace`). Hooks record every module call in execution order, with its input and output
+  shapes. A leaf is a module without children (a conv, a BN, a ReLU). A module called twice
+  gives two calls.
+- Dataflow (`graph`). Walking the autograd graph back from a layer's input finds the leaves that
+  fed it, through functional code too (`x + y`, `torch.cat`, `torch.split`).
+- Residual blocks (`blocks`). A container whose output is the sum of two values that both come
+  from its input, or that has a child named like a shortcut (`downsample`, `shortcut`, `skip`).
+  The innermost block around a layer is "its" block.
+- Layers (`layers`). Strided layers are convs and pools with stride > 1 and adaptive pools that
+  shrink the map. Global pooling is not strided: total stride = input size / final map size.
+- Within one block, a path is a chain of leaves linked by dataflow. Res2Net's strided 3x3s each
+  read their own split of the same tensor: parallel, one strided layer per path, fine.
+The twelve checks (`checks`) read these and yield `Finding`s; `findings` merges and prints them.
+"""
+from ..checks import check_input_size, check_module, check_optional_size
+from ..trace import trace as run_trace
+from .blocks import find_blocks
+from .checks import CHECKS, Context
+from .findings import SEVERITIES, Finding, Findings, merge
+from .layers import fmt, is_global_pool, spatial
+
+__all__ = ["SEVERITIES", "Finding", "Findings", "diagnose"]
+
+IMAGENET_CLASSES = 1000
+
+
+def diagnose(model, input_size=(3, 224, 224), cardinality=None, num_classes=None):
+    """Check any nn.Module for the classic ResNet/ResNeXt bugs; return its Findings.
+
+    input_size:  (C, H, W) of one image; a second forward runs at a smaller size (224 -> 160).
+    cardinality: the C you meant (Xie et al. 2017, Sec. 3.3); checks the grouped 3x3 convs.
+    num_classes: the classes you meant; checks the classifier's width.
+    Raises TypeError for a non-module, ValueError for a bad argument or a forward pass that fails
+    at input_size.
+    """
+    check_module(model, "diagnose")
+    size = check_input_size(input_size)
+    check_optional_size("cardinality", cardinality)
+    check_optional_size("num_classes", num_classes)
+
+    # Batch 2: BatchNorm in training mode needs more than one value per channel. Training mode also
+    # makes layers used only in training (auxiliary heads) count as used. Meta first, real data
+    # where an op has no meta kernel.
+    trace = run_trace(model, size, batch=2, train=True, backward=True)
+    if trace.error:
+        # Say it as a plain forward would: one image, eval mode ("expected input[1, 1, 32, 32] ...").
+        plain = run_trace(model, size, device="real")
+        where, message = plain.error or trace.error
+        raise ValueError(f"the forward pass of {type(model).__name__} fails at input_size={size}"
+                         + (f" in {where}" if where else "") + f": {message}")
+    size2 = _second_size(size)
+    # Shapes only, eval mode; on the device the first pass ran on, so a failure reads the same there.
+    second = run_trace(model, size2, device=trace.device)
+
+    blocks = find_blocks(trace)
+    final, final_layer = _final_map(trace)
+    classes, classifier = _classifier(trace)
+    ctx = Context(model, size, size2, second, cardinality, num_classes, classes, classifier, final, final_layer,
+                  imagenet=(num_classes or classes) == IMAGENET_CLASSES and min(size[1:]) >= 64)
+    findings = [f for check in CHECKS for f in check(trace, blocks, ctx)]
+
+    params = sum(p.numel() for p in model.parameters())
+    out = trace.outputs()
+    facts = [f"{params:,} parameters, output {tuple(out[0].shape[1:]) if out else '?'} per image",
+             f"{len(blocks)} residual block{'s' if len(blocks) != 1 else ''}"
+             + (f", final map {fmt(final)}, total stride {size[1] / final[0]:g}" if final else ""),
+             f"second forward at {size2}: " + ("failed" if second.error else "ran")
+             + ("" if trace.device == "meta" else " (on real data: an op has no meta version)")]
+    return Findings(merge(findings), f"diagnose: {type(model).__name__} at input {size}", facts)
+
+
+def _second_size(size):
+    """A smaller input for the second forward: 224 -> 160, 64 -> 32, 32 -> 16."""
+    c, h, w = size
+    smaller = lambda s: max(16, s * 5 // 7 // 16 * 16)  # noqa: E731
+    h2, w2 = smaller(h), smaller(w)
+    if (h2, w2) == (h, w):
+        h2, w2 = 2 * h, 2 * w
+    return c, h2, w2
+
+
+def _final_map(trace):
+    """(H, W) of the final feature map and the layer that reads it (global pooling) or makes it."""
+    pools = [c for c in trace.calls if c.leaf and is_global_pool(c)]
+    if pools:
+        return spatial(pools[-1].in_shape), pools[-1].name
+    maps = [c for c in trace.calls if c.leaf and len(c.out_shape) == 4]
+    if maps:
+        return spatial(maps[-1].out_shape), maps[-1].name
+    return (), None
+
+
+def _classifier(trace):
+    """(number of classes, name of the layer that makes them) from the model's output."""
+    outs = trace.outputs()
+    if not outs or outs[0].dim() != 2:
+        return None, None
+    classes = outs[0].shape[1]
+    for c in reversed(trace.calls):
+        has_weights = next(c.module.parameters(recurse=False), None) is not None
+        if c.leaf and has_weights and len(c.out_shape) == 2 and c.out_shape[1] == classes:
+            return classes, c.name
+    return classes, None

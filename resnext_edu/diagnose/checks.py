@@ -1,0 +1,370 @@
+"""The twelve checks of diagnose. Each reads the trace, the blocks and a Context, and yields Findings.
+
+Xie et al. 2017 (arXiv:1611.05431) for the blocks, Table 1 for the stage sizes; He et al. 2016
+(arXiv:1512.03385) for the shortcuts. A check yields one Finding per place; diagnose merges those
+of the same check and severity.
+"""
+import math
+from dataclasses import dataclass
+
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.modules.conv import _ConvNd
+
+from ..trace import Trace
+from .findings import Finding
+from .layers import as_tuple, fmt, is_conv, is_fixed_global_pool, kernel_of, prefix, spatial, stride_of
+
+PAPER_STRIDE = 32  # ImageNet models reduce 224x224 to 7x7 (Xie et al. 2017, Table 1)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks know besides the trace: the model, the sizes and what the caller meant."""
+
+    model: nn.Module
+    size: tuple          # (C, H, W) of the traced input
+    size2: tuple         # the second, smaller input size
+    second: Trace        # the forward pass at size2 (shapes only)
+    cardinality: int     # the C the caller meant, or None
+    num_classes: int     # the classes the caller meant, or None
+    classes: int         # the classes the model outputs, or None
+    classifier: str      # the name of the layer that makes them, or None
+    final: tuple         # (H, W) of the final feature map, () if none
+    final_layer: str     # the layer that reads (or makes) it
+    imagenet: bool       # an ImageNet model at ImageNet-like sizes: total stride 32 applies
+
+
+def check_strided_chains(trace, blocks, ctx):
+    """More than one strided layer along one path of one block: the map shrinks 4x or 8x."""
+    calls = trace.calls
+    for block in blocks:
+        depth, best = {}, {}
+        for leaf in block.leaves:  # execution order: a leaf's predecessors come before it
+            prev = max(block.preds[leaf.index], key=lambda p: depth.get(p, 0), default=None)
+            depth[leaf.index] = depth.get(prev, 0) + (stride_of(leaf) > 1)
+            best[leaf.index] = prev
+        end = max(depth, key=depth.get, default=None)
+        if end is None or depth[end] < 2:
+            continue
+        path, i = [], end
+        while i is not None:
+            if stride_of(calls[i]) > 1:
+                path.append(calls[i])
+            i = best[i]
+        path.reverse()
+        shrink = math.prod(stride_of(c) for c in path)
+        chain = " -> ".join(f"{c.name} (stride {stride_of(c)})" for c in path)
+        size_in, size_out = spatial(block.call.in_shape), spatial(block.call.out_shape)
+        yield Finding(
+            "error", "strided-chain", (block.name, *(c.name for c in path)),
+            f"{block.label}: one path goes through {len(path)} strided layers, {chain}, so the map shrinks "
+            f"{shrink}x in one block ({fmt(size_in)} -> {fmt(size_out)}).",
+            "A block should shrink the map once (2x); each extra stride throws away 3/4 of the positions "
+            "and the later stages work on maps too small to see anything.",
+            "Put the stride on one layer of the path only: the 3x3 conv (ResNet v1.5, as torchvision) "
+            "or the first 1x1 (ResNet v1); the shortcut gets the same stride.")
+
+
+def check_stride_on_1x1(trace, blocks, ctx):
+    """The block's stride on its first 1x1 conv, not on the 3x3: ResNet v1 (informational)."""
+    calls = trace.calls
+    for block in blocks:
+        strided_before = {}
+        for leaf in block.leaves:
+            s = set()
+            for p in block.preds[leaf.index]:
+                s |= strided_before[p] | ({p} if stride_of(calls[p]) > 1 else set())
+            strided_before[leaf.index] = s
+            if is_conv(leaf) and stride_of(leaf) == 1 and max(kernel_of(leaf)) > 1:
+                for p in sorted(s):
+                    if is_conv(calls[p]) and max(kernel_of(calls[p])) == 1:
+                        yield Finding(
+                            "info", "stride-on-1x1", (calls[p].name,),
+                            f"{calls[p].name} is a 1x1 conv with stride {stride_of(calls[p])} before the 3x3 "
+                            f"{leaf.name}: this is ResNet v1, where torchvision uses v1.5 (stride on the 3x3).",
+                            "A strided 1x1 reads one position in four and drops the rest; the 3x3 with the "
+                            "stride sees them all. NVIDIA measured v1.5 about 0.5% more accurate (top-1) at a "
+                            "few percent lower throughput; torchvision's Bottleneck cites it.",
+                            f"Keep it to match the original ResNet v1, or move the stride to {leaf.name}.")
+
+
+def check_grouped_1x1(trace, blocks, ctx):
+    """A 1x1 conv with groups > 1 inside a block: information no longer crosses groups."""
+    for block in blocks:
+        for leaf in block.leaves:
+            if not (is_conv(leaf) and max(kernel_of(leaf)) == 1 and leaf.module.groups > 1):
+                continue
+            g = leaf.module.groups
+            if block.shuffled:
+                yield Finding(
+                    "info", "grouped-1x1", (leaf.name,),
+                    f"{leaf.name} is a 1x1 conv with groups={g}, followed by a channel shuffle, as in ShuffleNet.",
+                    "The shuffle lets each group of the next layer read from every group of this one.",
+                    "Nothing to fix, if the shuffle was meant.")
+                continue
+            yield Finding(
+                "warning", "grouped-1x1", (leaf.name,),
+                f"{leaf.name} is a 1x1 conv with groups={g} inside "
+                f"{'the block ' + block.call.name if block.call.name else 'the block'}: each group of "
+                f"{leaf.module.in_channels // g} input channels feeds only its own group of outputs.",
+                "Information can no longer cross groups there: with the grouped 3x3 after it, each path sees "
+                f"only 1/{g} of the block's input. ResNeXt's form (c) groups only the 3x3 (Xie et al. 2017, "
+                "Fig. 3(c)); ShuffleNet groups its 1x1s but adds a channel shuffle to mix the groups again.",
+                f"Use groups=1 in {leaf.name}; keep groups=cardinality on the 3x3 only.")
+
+
+def check_total_stride(trace, blocks, ctx):
+    """The final map's size: an ImageNet model reduces its input 32x (224 -> 7)."""
+    size, final, where = ctx.size, ctx.final, ctx.final_layer
+    if not final or not ctx.imagenet:
+        return
+    expected = tuple(_ceil_halve(s, 5) for s in size[1:])
+    if final == expected:
+        return
+    # Strided layers whose output is not their input divided by their stride: padding is off.
+    odd = [c.name for c in trace.calls if c.leaf and stride_of(c) > 1 and spatial(c.in_shape)
+           and spatial(c.out_shape) and spatial(c.out_shape)[0] != _ceil_div(spatial(c.in_shape)[0], stride_of(c))]
+    stride = size[1] / final[0]
+    yield Finding(
+        "warning", "total-stride", (*odd, where),
+        f"The final feature map is {fmt(final)} at {fmt(size[1:])} input: total stride "
+        f"{stride:g}, where the paper's ImageNet models have {PAPER_STRIDE} ({fmt(expected)}).",
+        "Stage sizes set what each stage sees and costs: Table 1's 56, 28, 14, 7 at 224x224. "
+        "Another final size means a stride or a padding is off somewhere, and pretrained weights "
+        "and the paper's FLOPs no longer apply.",
+        "Check the stem (7x7 conv, stride 2, padding 3, then 3x3 max pool, stride 2, padding 1) and "
+        "that each later stage halves the map exactly once." + (f" First odd size: {odd[0]}." if odd else ""))
+
+
+def _ceil_div(a, b):
+    return -(-a // b)
+
+
+def _ceil_halve(size, times):
+    for _ in range(times):
+        size = _ceil_div(size, 2)
+    return size
+
+
+def check_padding(trace, blocks, ctx):
+    """A conv padded by more than (k-1)/2: the map is not an exact half after a stride 2."""
+    for c in trace.calls:
+        if not (c.leaf and is_conv(c)) or isinstance(c.module.padding, str):
+            continue
+        pads, ks, dil = as_tuple(c.module.padding), kernel_of(c), as_tuple(c.module.dilation)
+        pads, dil = pads * (len(ks) // len(pads)), dil * (len(ks) // len(dil))
+        if any(p > d * (k - 1) // 2 for p, k, d in zip(pads, ks, dil)):
+            k = fmt(ks)
+            right = tuple(d * (k_ - 1) // 2 for k_, d in zip(ks, dil))
+            yield Finding(
+                "warning", "padding", (c.name,),
+                f"{c.name} is a {k} conv with padding {fmt(pads)}, more than the {fmt(right)} that keeps "
+                f"the size: {fmt(spatial(c.in_shape))} -> {fmt(spatial(c.out_shape))}.",
+                "The extra border adds rows of zeros, every later map is one larger than the paper's, and a "
+                "fixed-size pooling at the end no longer fits.",
+                f"Use padding {right[0] if len(set(right)) == 1 else right} (that is (k-1)/2 for kernel k).")
+
+
+def check_fixed_pool(trace, blocks, ctx):
+    """A fixed-size pooling used as global pooling: it breaks, or stops pooling to 1x1, at another size."""
+    second, size2 = ctx.second, ctx.size2
+    seen = {}
+    for c in trace.calls:
+        occurrence = seen.get(c.name, 0)
+        seen[c.name] = occurrence + 1
+        if not is_fixed_global_pool(c):
+            continue
+        kernel, pad = as_tuple(c.module.kernel_size), as_tuple(getattr(c.module, "padding", 0))
+        size_in = spatial(c.in_shape)
+        kernel, pad = kernel * (len(size_in) // len(kernel)), pad * (len(size_in) // len(pad))
+        problems = []
+        if any(k - p < s for k, p, s in zip(kernel, pad, size_in)):
+            problems.append(f"at {fmt(ctx.size[1:])} input it reads the {fmt(size_in)} map but averages only "
+                            f"the top-left {fmt(kernel)} of it")
+        later = second.named(c.name, occurrence)  # the same call at the second size
+        if second.error and second.error[0] == c.name:
+            problems.append(f"at {fmt(size2[1:])} input it fails: {second.error[1]}")
+        elif later is not None and later.out_shape and any(s != 1 for s in spatial(later.out_shape)):
+            problems.append(f"at {fmt(size2[1:])} input it pools to {fmt(spatial(later.out_shape))}, not 1x1")
+        what = f"{c.name} is {type(c.module).__name__}(kernel_size={fmt(kernel)}), a fixed-size global pooling"
+        yield Finding(
+            "error" if problems else "warning", "fixed-pool", (c.name,),
+            what + (": " + "; ".join(problems) + "." if problems else
+                    f"; it fits {fmt(size_in)} maps only."),
+            "A fixed kernel fits one input size. At any other size the model crashes, or the classifier "
+            "gets a map instead of one vector per image.",
+            f"Use nn.AdaptiveAvgPool2d(1) in {c.name}: it pools any map to 1x1.")
+
+
+def check_second_size(trace, blocks, ctx):
+    """Any other failure at the second input size."""
+    second, size2 = ctx.second, ctx.size2
+    fixed_pools = {c.name for c in trace.calls if is_fixed_global_pool(c)}
+    if not second.error or second.error[0] in fixed_pools:
+        return  # no failure, or the fixed pool's, which check_fixed_pool reports
+    where, message = second.error
+    module = dict(ctx.model.named_modules()).get(where)
+    kind = type(module).__name__ if module is not None else "the model"
+    yield Finding(
+        "warning", "input-size", (where or "(model)",),
+        f"At {fmt(size2[1:])} input the forward pass fails in {where or 'the model'} ({kind}): {message}",
+        "The model works at one input size only; a fully convolutional network with global pooling "
+        "works at any size the strides allow.",
+        "Replace hard-coded sizes (fixed pooling kernels, a Linear layer sized for one flattened map) "
+        "by nn.AdaptiveAvgPool2d(1) before the classifier.")
+
+
+def check_bias_before_bn(trace, blocks, ctx):
+    """A conv (or linear) layer with a bias feeding a BatchNorm directly: the bias cancels."""
+    out_of = {c.out_node: c for c in trace.calls if c.leaf and not c.passthrough}
+    for c in trace.calls:
+        if not (c.leaf and isinstance(c.module, _BatchNorm)):
+            continue
+        for node in c.in_nodes:
+            p = out_of.get(node)
+            if p is None or not isinstance(p.module, (_ConvNd, nn.Linear)) or p.module.bias is None:
+                continue
+            what = f"{p.name} has a bias ({p.module.bias.numel():,} parameters) and feeds {c.name} directly"
+            if all(s == 1 for s in spatial(c.in_shape)):
+                # A BN on pooled features (N, C, 1, 1): the attention branch of ResNeSt's split attention
+                # or of ReXNet's SE, as their reference code (and pretrained weights) have it. It wastes
+                # C parameters and no real compute.
+                yield Finding(
+                    "info", "bias-before-bn", (p.name,), what + ", on pooled (1x1) features.",
+                    "BN's mean subtraction cancels the bias. In an attention branch this costs a few "
+                    "parameters only; reference implementations (timm's ResNeSt, ReXNet) keep it so that "
+                    "their pretrained weights load.",
+                    f"Nothing to fix, unless you train from scratch: then bias=False in {p.name}.")
+            else:
+                yield Finding(
+                    "warning", "bias-before-bn", (p.name,), what + ".",
+                    "BatchNorm subtracts the mean of each channel, which removes any constant the bias added, "
+                    "then adds its own shift (beta): the bias is wasted parameters and wasted work.",
+                    f"Build {p.name} with bias=False, as torchvision and the paper's models do.")
+
+
+def check_projection(trace, blocks, ctx):
+    """A projection shortcut where the identity would do: same shape in and out."""
+    calls = trace.calls
+    for block in blocks:
+        if block.add is None:
+            continue
+        a, b = block.add
+        convs = [[i for i in side - other if is_conv(calls[i])] for side, other in ((a, b), (b, a))]
+        short = min(convs, key=len)
+        if not short or len(short) == len(max(convs, key=len)):
+            continue  # the identity shortcut, or no side is the shorter one
+        if block.call.in_shape != block.call.out_shape:
+            continue  # the shape changes: the paper projects here too (option B)
+        names = [calls[i].name for i in sorted(short)]
+        side = sorted(a - b if set(short) <= a else b - a)
+        where = prefix([calls[i].name for i in side]) or names[0]
+        params = sum(p.numel() for i in side for p in calls[i].module.parameters(recurse=False))
+        yield Finding(
+            "warning", "projection", (where,),
+            f"The shortcut of {block.label} goes through {', '.join(names)} ({params:,} parameters), although its "
+            f"input and output have the same shape {fmt(block.call.in_shape[1:])}.",
+            "The paper (and He et al. 2016, option B) projects only where the shape changes, the first block of "
+            "a stage; elsewhere the identity shortcut is free and carries the gradient unchanged.",
+            f"Set {where} to None (the identity) when stride == 1 and in_channels == out_channels.")
+
+
+def check_gradients(trace, blocks, ctx):
+    """Parameters that get no gradient: layers defined but never used, or cut off from the loss."""
+    grads = trace.grads
+    if not grads:
+        return
+    model = ctx.model
+    unused = {name for name, got in grads.items() if not got}
+    if not unused:
+        return
+    called = {c.name for c in trace.calls}
+
+    def dead(module_name, module):
+        names = [f"{module_name}.{n}" if module_name else n for n, p in module.named_parameters() if p.requires_grad]
+        return bool(names) and all(n in unused for n in names)
+
+    modules = dict(model.named_modules())
+    dead_modules = []  # the outermost modules whose parameters all go without a gradient
+    for name, module in modules.items():
+        parent = name.rpartition(".")[0] if "." in name else ("" if name else None)
+        if dead(name, module) and not (parent in modules and dead(parent, modules[parent])):
+            dead_modules.append(name)
+    never = [n for n in dead_modules if n not in called]
+    cut = [n for n in dead_modules if n in called]
+    covered = {f"{m}.{p}" if m else p for m in dead_modules for p, _ in modules[m].named_parameters()}
+    loose = sorted(unused - covered)  # single tensors of modules whose other parameters train
+    params = dict(model.named_parameters())
+    n = sum(params[name].numel() for name in unused)
+    parts = [f"unused parameters: {', '.join(loose)}"] if loose else []
+    if never:
+        parts.append(f"never called in forward(): {', '.join(never)}")
+    if cut:
+        parts.append(f"called, but their output does not reach the loss: {', '.join(cut)}")
+    names = [name or "(model)" for name in dead_modules] + loose
+    yield Finding(
+        "error", "no-gradient", tuple(names),
+        f"{n:,} parameters in {len(names)} place{'s' if len(names) > 1 else ''} get no gradient: "
+        f"{'; '.join(parts)}.",
+        "Their parameters never train, yet they count in the model's size and in its optimizer; often "
+        "a forward() that forgets a layer, such as a shortcut that is built but never added.",
+        f"Use {names[0]} in forward() (or let its output reach the loss), or remove it from __init__().")
+
+
+def check_cardinality(trace, blocks, ctx):
+    """With cardinality given: each grouped 3x3 should have groups == cardinality."""
+    card = ctx.cardinality
+    if card is None:
+        return
+    grouped = [c for c in trace.calls if c.leaf and is_conv(c) and c.module.groups > 1
+               and max(kernel_of(c)) > 1 and c.module.groups != c.module.in_channels]  # depthwise is another idea
+    if not grouped:
+        yield Finding(
+            "info", "cardinality", ("(model)",),
+            f"cardinality={card} was given, but no conv has groups > 1 (other than depthwise ones).",
+            "Forms (a) and (b) of the block hold the C paths as separate modules; only form (c) uses groups.",
+            "Nothing to fix for forms (a) and (b); for form (c) pass groups=cardinality to the 3x3 conv.")
+        return
+    for c in grouped:
+        g, width = c.module.groups, c.module.in_channels
+        if g == card:
+            continue
+        if width // g == card:
+            yield Finding(
+                "error", "cardinality", (c.name,),
+                f"{c.name} has groups={g} and {width} channels: {width // g} channels per group, which is the "
+                f"cardinality you gave ({card}). The argument was passed the group's width, not the number of groups.",
+                "groups is the number of groups C; the width per group is d = channels / C. Swapping them "
+                f"gives {g} paths of {width // g} channels instead of {card} paths of {width // card}: another "
+                f"network, whose 3x3 has {_ratio(card, g)} the parameters (they scale as 1 / groups).",
+                f"Use groups={card} (the cardinality), so that each group has d = {width // card} channels.")
+        else:
+            yield Finding(
+                "warning", "cardinality", (c.name,),
+                f"{c.name} has groups={g}, but the cardinality you gave is {card}.",
+                "In form (c) the grouped 3x3 has one group per path: groups = cardinality.",
+                f"Use groups={card} in {c.name}, or check the cardinality you expect.")
+
+
+def _ratio(a, b):
+    """a / b as "8x" or "1/8 of"."""
+    return f"{a / b:g}x" if a >= b else f"1/{b / a:g} of"
+
+
+def check_classes(trace, blocks, ctx):
+    """With num_classes given: the classifier's width."""
+    want, got, where = ctx.num_classes, ctx.classes, ctx.classifier
+    if want is None or got is None or got == want:
+        return
+    yield Finding(
+        "error", "num-classes", (where or "(model)",),
+        f"The model outputs {got} classes (from {where or 'the model'}), but num_classes={want}.",
+        "A classifier of another width cannot be trained on the labels of this dataset, nor load its "
+        "pretrained weights; a width hard-coded in the model ignores the builder's num_classes argument.",
+        f"Build the classifier as nn.Linear(features, num_classes) with num_classes={want}.")
+
+
+CHECKS = (check_strided_chains, check_total_stride, check_padding, check_fixed_pool, check_second_size,
+          check_grouped_1x1, check_stride_on_1x1, check_bias_before_bn, check_projection, check_gradients,
+          check_cardinality, check_classes)

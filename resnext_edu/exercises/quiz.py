@@ -1,0 +1,270 @@
+"""The misconception quiz of notebook 07: multiple choice, with feedback for every option.
+
+Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
+https://arxiv.org/abs/1611.05431. Each wrong option is a misconception students really hold
+(is ResNeXt an ensemble? is `groups` the width of a group? are FLOPs time?), and its feedback
+says why it is wrong and where to look. The questions are MultipleChoiceProblems like every
+other exercise: `q1.check("b")`, `q1.hint()`, `q1.solution()`.
+
+    >>> quiz()                      # in a notebook: radio buttons, feedback, a score line
+    >>> q1.evaluate("b").correct    # without widgets, for tests and scripts
+"""
+from .core import MultipleChoiceProblem, bind_exercises
+
+
+class Ensemble(MultipleChoiceProblem):
+    _question = ("ResNeXt-50 (32x4d) aggregates 32 paths in every block. Is it an ensemble of 32 networks?")
+    _options = (
+        "Yes: each path is a small network, and the block averages their votes.",
+        "No: the paths are trained jointly, through one loss, and summed inside every block.",
+        "Only form (a) is, because there the paths are separate modules.",
+        "Yes: you could train each path alone and put them together afterwards.",
+    )
+    _answer = "b"
+    _feedback = (
+        "An ensemble averages the predictions of whole models trained independently. A path is a piece of "
+        "one block: its output is summed with the other paths' and feeds the next block.",
+        "The paper argues exactly this: it is imprecise to call it ensembling, because the members being "
+        "aggregated are trained jointly, not independently. Each block's sum is one transformation inside "
+        "one network.",
+        "Forms (a), (b) and (c) compute the same function (Sec. 3.3); form (a) only writes the paths out. "
+        "If (a) were an ensemble, (c) would be one too.",
+        "Nothing in ResNeXt trains a path alone. A path reads the previous block's output, which all paths "
+        "of all earlier blocks shaped together through one loss.",
+    )
+    _source = "Xie et al. 2017, Sec. 2, 'Ensembling'"
+
+
+class GroupsArgument(MultipleChoiceProblem):
+    _question = ("In the conv2 stage of ResNeXt-50 (32x4d) the block's 3x3 conv has 128 channels in and "
+                 "out. What are the cardinality C, the bottleneck width d, and the `groups` argument of its "
+                 "nn.Conv2d?")
+    _options = (
+        "C = 32, d = 4, groups=32",
+        "C = 32, d = 4, groups=4",
+        "C = 4, d = 32, groups=4",
+        "C = 32, d = 128, groups=32",
+    )
+    _answer = "a"
+    _feedback = (
+        "`groups` is the number of groups, which is the cardinality C. Each group holds d = 128 / 32 = 4 "
+        "channels, and the group width C·d = 128 is the conv's whole width.",
+        "`groups` counts groups, not channels per group: groups=4 makes 4 paths of 32 channels, another "
+        "network. An argument named `groups` that holds the channels per group (as d2l's ResNeXtBlock has) "
+        "invites exactly this slip.",
+        "The name reads C x d: 32x4d is 32 paths, each 4 channels wide (Table 1).",
+        "128 is the group width C·d, the width of the whole 3x3 conv. d is the width of one path: 128 / 32 "
+        "= 4.",
+    )
+    _source = "Xie et al. 2017, Table 1 and Sec. 3.3"
+
+
+class Depthwise(MultipleChoiceProblem):
+    _question = ("Is a depthwise convolution the same thing as a grouped convolution?")
+    _options = (
+        "It is the extreme case: a grouped conv with groups equal to the number of channels.",
+        "No: depthwise convolves every channel with every filter, a different operation.",
+        "Yes: every grouped conv is a depthwise conv.",
+        "No: depthwise means a 1x1 conv.",
+    )
+    _answer = "a"
+    _feedback = (
+        "nn.Conv2d(c, c, 3, groups=c) is depthwise: one channel per group (Xception, MobileNet). The paper "
+        "calls it channel-wise convolution, the special case of groups equal to channels. ResNeXt sits in "
+        "between: in conv2, 32 groups of 4 channels; with groups=1 it is ResNet.",
+        "That describes an ordinary conv. Depthwise filters each channel with its own filter only, which is "
+        "a grouped conv with one channel per group.",
+        "Only groups = channels is depthwise. With groups=32 over 128 channels, each group still mixes its "
+        "4 channels.",
+        "The 1x1 conv that usually follows a depthwise conv is the pointwise conv; the two together make a "
+        "depthwise separable conv.",
+    )
+    _source = "Xie et al. 2017, Sec. 2, 'Grouped convolutions'; Chollet 2017 (Xception)"
+
+
+class FlopsAndSpeed(MultipleChoiceProblem):
+    _question = ("ResNeXt-50 (32x4d) and ResNet-50 need about the same FLOPs (4.2 and 4.1 billion "
+                 "multiply-adds, Table 1). Do they run at the same speed?")
+    _options = (
+        "Yes: the same FLOPs take the same time.",
+        "Not necessarily: time also depends on memory traffic and on how well the kernels use the hardware, "
+        "and grouped convs do less arithmetic per byte moved. Measure it.",
+        "ResNeXt is faster: its 32 groups are small convs that run in parallel.",
+        "They are equal on a GPU and differ only on a CPU.",
+    )
+    _answer = "b"
+    _feedback = (
+        "FLOPs count arithmetic, not time. A grouped conv reads and writes as many activations as a dense "
+        "one but does fewer multiply-adds per byte, so memory traffic weighs more.",
+        "ShuffleNet V2 (Ma et al. 2018) makes the point: FLOPs are an indirect measure of speed, and many "
+        "groups raise the memory access cost at equal FLOPs. Time both models on your machine before you "
+        "trust a FLOPs table.",
+        "Small pieces are harder to run efficiently, not easier: each group is a small matrix product, and "
+        "small products use the hardware less well than one large one.",
+        "The gap between FLOPs and time shows on CPUs and GPUs alike: both are limited by memory traffic "
+        "and by how well a library's kernels handle grouped convs.",
+    )
+    _source = "Ma et al. 2018 (ShuffleNet V2), guideline G2"
+
+
+class FormsBAndC(MultipleChoiceProblem):
+    _question = ("Do forms (b) and (c) of the ResNeXt block (Fig. 3) compute different functions?")
+    _options = (
+        "No: with the weights copied they give the same output; (c) is (b) written as one grouped conv.",
+        "Yes: (c) has fewer parameters, since grouping saves weights.",
+        "Yes: (b) is more accurate, because its paths are separate modules.",
+        "Only in training mode, because BatchNorm sees the paths together in (c).",
+    )
+    _answer = "a"
+    _feedback = (
+        "Sec. 3.3: the forms are equivalent. `blocks.convert(block, 'b')` copies the weights, and the "
+        "outputs agree to float32 precision in training and in eval mode.",
+        "They have exactly the same weights: the C path convs of (b) are the C groups' filters of (c) (the "
+        "fused weight is block-diagonal, see grouped.py). Check with counting.count_params.",
+        "The same function cannot be more accurate. (b) is only slower, because it runs C small convs one "
+        "after another.",
+        "BatchNorm normalises each channel on its own, so one BN over the concatenated paths is the same as "
+        "one BN per path, in training and in eval mode.",
+    )
+    _source = "Xie et al. 2017, Sec. 3.3 and Fig. 3"
+
+
+class WhereTheStrideGoes(MultipleChoiceProblem):
+    _question = ("In the first block of a stage, which conv of the main path should have stride 2 in "
+                 "torchvision's ResNeXt?")
+    _options = (
+        "The 3x3 conv.",
+        "The first 1x1 conv.",
+        "All three convs.",
+        "The last 1x1 conv.",
+    )
+    _answer = "a"
+    _feedback = (
+        "This is torchvision's 'ResNet v1.5': the strided 3x3 sees every input position. The shortcut's 1x1 "
+        "projection gets stride 2 too, so the shapes match at the addition.",
+        "That is ResNet v1, as in the original ResNet. It works, but a strided 1x1 reads one position in "
+        "four and drops the rest; torchvision moved the stride to the 3x3. `diagnose` reports the v1 layout "
+        "as info.",
+        "Then the map shrinks 8x in one block instead of 2x, and the shortcut no longer fits. "
+        "pitfalls.keras_strides shows the damage: a 1x1 map by conv4.",
+        "Then the 1x1 and the 3x3 before it work at full resolution, and the stride throws away 3/4 of what "
+        "they computed.",
+    )
+    _source = "torchvision models/resnet.py, Bottleneck docstring"
+
+
+class Table2Widths(MultipleChoiceProblem):
+    _question = ("Table 2 keeps a conv2 block at about 70k parameters while it raises the cardinality C "
+                 "from 1 to 32. What happens to d, the width of each path?")
+    _options = (
+        "It shrinks from 64 to 4, while the group width C·d grows from 64 to 128.",
+        "It stays 64: more paths cost nothing extra.",
+        "It shrinks as 64 / C, so C·d stays 64.",
+        "It grows, because cardinality adds width.",
+    )
+    _answer = "a"
+    _feedback = (
+        "A block costs C·(256·d + 9·d² + d·256) parameters. The 9·d² term of the 3x3 falls fast as d "
+        "shrinks, so the thinner paths leave room for a wider block overall: C·d = 64, 80, 96, 112, 128.",
+        "Each path has its own weights: 32 paths of width 64 would cost about 32x a ResNet block.",
+        "That keeps the 1x1s' cost but not the 3x3s': at C·d = 64 the 3x3 term C·9·d² falls C-fold, so the "
+        "budget is under-spent. Table 2's d = 4 at C = 32 gives C·d = 128.",
+        "At fixed complexity, more paths must each be thinner; only the total C·d grows, and only a little "
+        "(64 to 128).",
+    )
+    _source = "Xie et al. 2017, Table 2"
+
+
+class GroupedConvWeights(MultipleChoiceProblem):
+    _question = ("How many weights does nn.Conv2d(128, 128, 3, groups=32, bias=False) have?")
+    _options = (
+        "147,456, that is 128·128·9",
+        "4,608, that is 128·4·9",
+        "36,864, that is 128·32·9",
+        "1,152, that is 128·9",
+    )
+    _answer = "b"
+    _feedback = (
+        "That is the ungrouped conv. With groups=32 each output channel sees only the 4 input channels of "
+        "its own group: divide by 32.",
+        "128 output channels, each with a 4x3x3 filter over its group's 128 / 32 = 4 input channels: 4,608 "
+        "weights, 32x fewer than the ungrouped conv.",
+        "32 is the number of groups, not the channels per group. Each group has 128 / 32 = 4 input "
+        "channels.",
+        "That is a depthwise conv (groups=128): one input channel per group.",
+    )
+    _source = "PyTorch nn.Conv2d: weight shape (out, in / groups, k, k)"
+
+
+class GroupedFirst1x1(MultipleChoiceProblem):
+    _question = ("Form (c) groups only its 3x3 conv. What goes wrong if its first 1x1 is grouped too "
+                 "(groups=C)?")
+    _options = (
+        "Each path then reads only 1/C of the block's input channels: information stops crossing groups.",
+        "Nothing: it is form (c) written more consistently.",
+        "The model crashes, because the channels do not divide by C.",
+        "It turns into form (a).",
+    )
+    _answer = "a"
+    _feedback = (
+        "In Fig. 3(a) every path reads all 256 input channels. ShuffleNet does group its 1x1s, and adds a "
+        "channel shuffle to mix the groups again. pitfalls.grouped_first_1x1 shows the cost: 8.4M fewer "
+        "parameters and another network; `diagnose` flags it.",
+        "It is another network: the paths stop seeing each other's input channels, and ResNeXt-50 loses "
+        "8.4M of its 25.0M parameters. Fig. 3 groups only the 3x3.",
+        "256, 512 and 1024 all divide by 32, so it runs. That is what makes the bug quiet: only the "
+        "parameter count (16.6M instead of 25.0M) gives it away.",
+        "In form (a) each path's 1x1 reads every input channel, so form (a) equals form (c) with an "
+        "ungrouped first 1x1.",
+    )
+    _source = "Xie et al. 2017, Fig. 3; Zhang et al. 2018 (ShuffleNet), Sec. 3.1"
+
+QUESTIONS = [Ensemble, GroupsArgument, Depthwise, FlopsAndSpeed, FormsBAndC, WhereTheStrideGoes, Table2Widths,
+             GroupedConvWeights, GroupedFirst1x1]
+
+
+def _score_html(results, total):
+    right = sum(results.values())
+    return f"<b>Score: {right} of {total} right</b> ({len(results)} answered)"
+
+
+def quiz(problems=None):
+    """The quiz as a widget: radio buttons and feedback per question, and a score line (default: q1, q2, ...).
+
+    The returned VBox carries `.radios`, `.feedbacks`, `.score` and `.problems`, so a test can set
+    `box.radios[i].value = "b"` and read `box.feedbacks[i].value` and `box.score.value`.
+    """
+    import html
+
+    import ipywidgets as widgets  # only the widget needs it; check() and evaluate() work without
+
+    if problems is None:  # the bound questions q1, q2, ...
+        problems = [globals()[name] for name in __all__ if name.startswith("q")]
+    results = {}  # question index -> answered correctly
+    score = widgets.HTML(_score_html(results, len(problems)))
+    radios, feedbacks, boxes = [], [], []
+    for i, problem in enumerate(problems):
+        radio = widgets.RadioButtons(options=[(f"{letter}) {text}", letter) for letter, text in problem.options()],
+                                     value=None, layout=widgets.Layout(width="auto"))
+        feedback = widgets.HTML()
+
+        def on_change(change, i=i, problem=problem, feedback=feedback):
+            if change["new"] is None:
+                return
+            result = problem.evaluate(change["new"])  # the option's own feedback, labelled as every exercise's
+            results[i] = result.correct
+            feedback.value = result._repr_html_()
+            score.value = _score_html(results, len(problems))
+
+        radio.observe(on_change, names="value")
+        radios.append(radio)
+        feedbacks.append(feedback)
+        boxes.append(widgets.VBox([widgets.HTML(f"<b>{i + 1}.</b> {html.escape(problem._question)}"), radio, feedback],
+                                  layout=widgets.Layout(margin="0 0 12px 0")))
+    title = widgets.HTML("<h3>ResNeXt misconceptions: choose an answer to see why it is right or wrong</h3>")
+    box = widgets.VBox([title, *boxes, score])
+    box.radios, box.feedbacks, box.score, box.problems = radios, feedbacks, score, problems
+    return box
+
+
+bind_exercises(globals(), QUESTIONS)
