@@ -53,11 +53,15 @@ results: setup
 results-cpu: setup
 	$(PY) -m resnext_edu results --preset cpu --jobs 2 --threads 1 --seeds 0 1 2 3 4 5
 
+# torchvision only for the forward-speed comparison: PyPI's wheel without its dependencies, kept apart.
+TV_BENCH := $(VENV)/torchvision-bench
 benchmarks: setup
+	test -d $(TV_BENCH)/torchvision || $(PY) -m pip install --quiet --no-deps --target $(TV_BENCH) torchvision==0.28.0
 	$(PY) benchmarks/notebooks.py
 	$(PY) benchmarks/counting_speed.py
 	$(PY) benchmarks/widget_latency.py
 	$(PY) benchmarks/family_widget_latency.py
+	$(PY) benchmarks/forward_speed.py
 	$(PY) benchmarks/train_throughput.py
 
 clean:

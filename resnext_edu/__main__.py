@@ -55,16 +55,21 @@ def run_tables(args):
 # --- summary ------------------------------------------------------------------------------
 
 
-def add_summary(subparsers):
-    p = subparsers.add_parser("summary", help="torchinfo summary and per-stage breakdown of a model",
-                              description="A torchinfo summary of MODEL, then its parameters and "
-                                          "MACs per stage (the paper's FLOPs).",
-                              epilog=_models_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+def _add_model_command(subparsers, name, help, description):
+    """A command on one named model: MODEL and --input-size, with the models listed in --help."""
+    p = subparsers.add_parser(name, help=help, description=description, epilog=_models_epilog(),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", metavar="MODEL", help="a model name, e.g. resnext50_32x4d")
     p.add_argument("--input-size", type=int, nargs=3, metavar=("C", "H", "W"),
                    help="input size without the batch, e.g. 3 224 224 (default: the model's)")
-    p.add_argument("--depth", type=int, default=2, help="torchinfo's nesting depth (default: 2)")
     p.set_defaults(parser=p)
+    return p
+
+
+def add_summary(subparsers):
+    p = _add_model_command(subparsers, "summary", "torchinfo summary and per-stage breakdown of a model",
+                           "A torchinfo summary of MODEL, then its parameters and MACs per stage (the paper's FLOPs).")
+    p.add_argument("--depth", type=int, default=2, help="torchinfo's nesting depth (default: 2)")
 
 
 def run_summary(args):
@@ -94,16 +99,11 @@ def run_summary(args):
 
 
 def add_diagnose(subparsers):
-    p = subparsers.add_parser("diagnose", help="inspect a model for the classic ResNeXt bugs",
-                              description="resnext_edu.diagnose on a named model: one forward and backward "
-                                          "pass on the meta device, then the findings.",
-                              epilog=_models_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", metavar="MODEL", help="a model name, e.g. resnext50_32x4d")
-    p.add_argument("--input-size", type=int, nargs=3, metavar=("C", "H", "W"),
-                   help="input size without the batch (default: the model's)")
+    p = _add_model_command(subparsers, "diagnose", "inspect a model for the classic ResNeXt bugs",
+                           "resnext_edu.diagnose on a named model: one forward and backward pass on the meta "
+                           "device, then the findings.")
     p.add_argument("--cardinality", type=int, metavar="C", help="the C you meant: checks the grouped 3x3 convs")
     p.add_argument("--num-classes", type=int, metavar="N", help="the classes you meant: checks the classifier")
-    p.set_defaults(parser=p)
 
 
 def run_diagnose(args):
