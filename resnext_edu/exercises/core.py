@@ -195,6 +195,11 @@ class MultipleChoiceProblem(Problem):
         """The options' letters: 'a', 'b', ..."""
         return tuple("abcdefgh"[:len(cls._options)])
 
+    @property
+    def question(self):
+        """The question's text, as the quiz shows it."""
+        return self._question
+
     def options(self):
         """[(letter, option text)], in order."""
         return list(zip(self.letters(), self._options))

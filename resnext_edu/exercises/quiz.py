@@ -259,7 +259,7 @@ def quiz(problems=None):
         radio.observe(on_change, names="value")
         radios.append(radio)
         feedbacks.append(feedback)
-        boxes.append(widgets.VBox([widgets.HTML(f"<b>{i + 1}.</b> {html.escape(problem._question)}"), radio, feedback],
+        boxes.append(widgets.VBox([widgets.HTML(f"<b>{i + 1}.</b> {html.escape(problem.question)}"), radio, feedback],
                                   layout=widgets.Layout(margin="0 0 12px 0")))
     title = widgets.HTML("<h3>ResNeXt misconceptions: choose an answer to see why it is right or wrong</h3>")
     box = widgets.VBox([title, *boxes, score])
