@@ -1,4 +1,4 @@
-"""Write tests/reference/timm_family.json: timm's parameter counts, state_dict names and shapes,
+"""Write resnext_edu/references/timm_family.json: timm's parameter counts, state_dict names and shapes,
 MACs and a few outputs for the ResNet family that resnext_edu.family rebuilds (issue 9).
 
 Run once in an environment that has timm (it is not a dependency of the course):
@@ -19,8 +19,8 @@ from timm.layers import SplitAttn
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reference"))
-from deterministic import fill_deterministic, reference_input  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from resnext_edu.references import fill_deterministic, reference_input  # noqa: E402
 
 NAMES = ["seresnext50_32x4d", "resnest14d", "resnest26d", "resnest50d", "res2net50_26w_4s",
          "res2net50_14w_8s", "res2next50", "rexnet_100", "rexnet_150"]
@@ -81,7 +81,7 @@ def main():
         "output_channel_means": y.mean((0, 2, 3)).tolist(),
     }
     out["inception_resnet_v2"] = {"params": sum(p.numel() for p in net.parameters())}
-    path = Path(__file__).resolve().parents[1] / "tests" / "reference" / "timm_family.json"
+    path = Path(__file__).resolve().parents[1] / "resnext_edu" / "references" / "timm_family.json"
     path.write_text(json.dumps(out, separators=(",", ":")) + "\n")
     print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
 

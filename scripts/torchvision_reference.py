@@ -1,4 +1,4 @@
-"""Write tests/reference/torchvision_resnets.json: torchvision's state_dict keys, shapes and parameter counts.
+"""Write resnext_edu/references/torchvision_resnets.json: torchvision's state_dict keys, shapes and parameter counts.
 
 Run once in an environment that has torchvision (it is not a dependency of the course, and
 PyPI's torchvision does not import beside the pinned CPU torch):
@@ -15,8 +15,8 @@ import torch
 import torchvision
 from torchvision import models
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reference"))
-from deterministic import fill_deterministic, reference_input  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from resnext_edu.references import fill_deterministic, reference_input  # noqa: E402
 
 OUTPUT_MODELS = ["resnet18", "resnet50", "resnext50_32x4d"]  # forward outputs checked too
 
@@ -36,7 +36,7 @@ def main():
             with torch.no_grad():
                 logits = fill_deterministic(model).eval()(reference_input())
             out["models"][name]["logits_2x64x64_first10"] = logits[:, :10].tolist()
-    path = Path(__file__).resolve().parents[1] / "tests" / "reference" / "torchvision_resnets.json"
+    path = Path(__file__).resolve().parents[1] / "resnext_edu" / "references" / "torchvision_resnets.json"
     path.write_text(json.dumps(out, separators=(",", ":")) + "\n")
     print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB)")
 

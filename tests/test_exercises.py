@@ -1,6 +1,7 @@
 """Every exercise: its solution passes its check, a typical mistake fails with advice, a blank is 'not attempted'."""
 import importlib
 import pkgutil
+import re
 
 import pytest
 
@@ -81,3 +82,43 @@ def test_function_questions_explain_a_non_function_a_crash_and_a_wrong_return(pr
     if problem._var != "nhwc_groups":  # the two that must return a conv
         wrong = problem.evaluate(lambda *args: 5)
         assert wrong.label == "Incorrect" and "return a Conv2d, but it returned something of type int" in wrong.message
+
+
+def _code_lines(code):
+    """The solution's lines of code, without comments and blanks, whitespace folded."""
+    lines = [line.split("  #")[0] for line in code.splitlines() if not line.lstrip().startswith("#")]
+    return [" ".join(line.split()) for line in lines if line.strip()]
+
+
+def _mentions(text, value):
+    """True if a hint's text names the number value on its own (not inside a name like 32x4d)."""
+    forms = {f"{value:,}", f"{value}", f"{value:_}"}
+    return any(re.search(rf"(?<![\w.,]){re.escape(f)}(?![\w,]|\.\d)", text) for f in forms)
+
+
+def _gives_the_answer(problem, code):
+    """True if running code (a hint's snippet) as the answer passes the check."""
+    var = problem._var
+    if not re.match(rf"\s*{re.escape(var)}\s*=", code):
+        code = f"{var} = {code}" if "\n" not in code else code
+    try:
+        value = _run(problem, code)
+    except Exception:  # noqa: BLE001  a snippet that is not a whole answer
+        return False
+    return problem.evaluate(value).correct
+
+
+@pytest.mark.parametrize("problem", _problems())
+def test_hints_teach_without_giving_the_answer(problem):
+    # A hint is a nudge, the last one a near-answer; only solution() shows code or the final value.
+    hints = [" ".join(h.split()) for h in problem._hints]
+    for line in _code_lines(problem._solution):
+        if len(line) > 12:  # "d = 4" may be part of a question's wording; a line of code is not
+            assert not any(line in h for h in hints), f"a hint contains the solution's line {line!r}"
+    expected = getattr(problem, "_expected", None)
+    if isinstance(expected, int) and not isinstance(expected, bool) and abs(expected) >= 10:
+        assert not any(_mentions(h, expected) for h in hints), f"a hint gives the expected value {expected:,}"
+    for n, hint in enumerate(problem._hints, 1):
+        spans = re.findall(r"`([^`]+)`", hint)
+        for code in spans + (["\n".join(spans)] if len(spans) > 1 else []):
+            assert not _gives_the_answer(problem, code), f"hint {n} gives the answer: {code!r}"

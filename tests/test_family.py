@@ -1,24 +1,20 @@
-"""The ResNet family (issue 9) against timm: parameter counts, state_dict names and shapes, outputs, MACs;
-the Inception-ResNet-A block, the diagrams, the analytic complexity functions and the error messages."""
-import json
-import sys
-import time
-from pathlib import Path
+"""The ResNet family against timm: parameter counts, state_dict names and shapes, outputs, MACs;
+the Inception-ResNet-A block and the error messages. (Diagrams: test_family_diagrams.py; formulas:
+test_complexity.py.)"""
 
 import pytest
 import torch
 
 from resnext_edu import family
 from resnext_edu.blocks import ResNeXtBlockC
-from resnext_edu.counting import count_macs, count_params
 from resnext_edu.complexity import res2net_block_complexity, resnest_block_complexity
+from resnext_edu.counting import count_macs, count_params
 from resnext_edu.family import InceptionResNetA, InvertedResidual, Res2NetBlock, ResNeStBlock, SEModule, SplitAttention
+from resnext_edu.references import fill_deterministic, load, reference_input
 from resnext_edu.registry import MODELS, list_models
 
 FAMILY_MODELS = {name: MODELS[name] for name in MODELS if name not in list_models("models")}  # notebook 06's
-REFERENCE = json.loads((Path(__file__).parent / "reference" / "timm_family.json").read_text())
-sys.path.insert(0, str(Path(__file__).parent / "reference"))
-from deterministic import fill_deterministic, reference_input  # noqa: E402
+REFERENCE = load("timm")
 
 # timm 1.0.31's parameter counts and GMACs at 224x224, as given in issue 9 (independent of the JSON).
 TIMM_TABLE = {

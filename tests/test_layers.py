@@ -15,6 +15,7 @@ MAX_LINES = 450
 
 LAYERS = {  # module or package under resnext_edu: its layer, bottom (0) to top
     "checks": 0, "tables": 0, "registry": 0,   # argument checks, the table renderer, the model registry
+    "references": 0,                           # what torchvision and timm give, saved for offline checks
     "trace": 1,                                # one forward pass with hooks, of any nn.Module
     "diagnose": 2,                             # the inspector: reads any nn.Module, imports no model code
     "grouped": 3,

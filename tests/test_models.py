@@ -1,17 +1,13 @@
 """Models against torchvision (parameter counts, state_dict names and shapes, outputs) and the paper."""
-import json
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 
 from resnext_edu import models
+from resnext_edu.references import fill_deterministic, load, reference_input
 from resnext_edu.registry import create_model
 
-REFERENCE = json.loads((Path(__file__).parent / "reference" / "torchvision_resnets.json").read_text())["models"]
-sys.path.insert(0, str(Path(__file__).parent / "reference"))
-from deterministic import fill_deterministic, reference_input  # noqa: E402
+REFERENCE = load("torchvision")["models"]
 
 # torchvision's published parameter counts (COURSE.md), independent of the JSON above.
 TORCHVISION_PARAMS = {

@@ -3,7 +3,8 @@
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
 https://arxiv.org/abs/1611.05431. Every function returns a `matplotlib.figure.Figure` (or a
 `FuncAnimation`) that lives outside pyplot, so a notebook shows it once, when a cell returns it.
-    figures.py          new_figure: a Figure with its own Agg canvas
+    figures.py          new_figure (a Figure with its own Agg canvas), show (a PNG with alt text)
+    style.py            the course style: a colour-blind-safe palette, labels on the lines
     engine.py           the diagram engine: Spec (nodes and edges), Diagram (draws one on an Axes)
     block_diagrams.py   ResNet's bottleneck and ResNeXt's forms a, b, c (Fig. 1 and 3)
     family_diagrams.py  SE, ResNeSt, Res2Net, ReXNet and Inception-ResNet-A blocks
@@ -20,7 +21,8 @@ from .engine import Diagram, Spec, draw, draw_row, meta_block, spec_size
 from .family_diagrams import KINDS as FAMILY_KINDS
 from .family_diagrams import draw_beside_resnext, draw_family_block, family_block_labels, family_spec
 from .features import group_features, sample_image, show_group_features
-from .figures import new_figure
+from .figures import new_figure, show
+from .style import PALETTE, label_lines, use as use_style
 from .masks import draw_connectivity, mask_axes, mask_title, weight_mask
 
 __all__ = [
@@ -28,5 +30,5 @@ __all__ = [
     "draw", "draw_beside_resnext", "draw_block", "draw_block_forms", "draw_connectivity", "draw_family_block",
     "draw_row", "family_block_labels", "family_spec", "group_features", "grouping_caption", "mask_axes",
     "mask_title", "meta_block", "new_figure", "plot_breakdown", "sample_image", "save_grouping_gif",
-    "show_group_features", "spec_size", "weight_mask",
+    "show_group_features", "spec_size", "weight_mask", "PALETTE", "label_lines", "show", "use_style",
 ]

@@ -55,7 +55,7 @@ def animate_grouping(channels=16, groups_list=None, spatial=(56, 56), kernel_siz
     _check(channels, groups_list, spatial, kernel_size)
 
     fig = new_figure(3.4, 3.9, dpi=80)  # small, so the GIF stays small
-    ax = fig.add_axes((0.17, 0.31, 0.76, 0.61))
+    ax = fig.add_axes((0.17, 0.31, 0.76, 0.55))  # room above for a two-line title (depthwise)
     image = ax.imshow(weight_mask(channels, channels, groups_list[0]).numpy(), cmap=MASK_COLORS,
                       vmin=0, vmax=1, interpolation="nearest")
     mask_axes(ax, channels, channels)

@@ -5,6 +5,7 @@ https://arxiv.org/abs/1611.05431, Table 1: the stages conv1 to conv5 and fc.
 """
 from ..counting import Breakdown, breakdown
 from .figures import new_figure
+from .style import PALETTE
 
 
 def plot_breakdown(module_or_breakdown, input_size=None, ax=None):
@@ -23,10 +24,10 @@ def plot_breakdown(module_or_breakdown, input_size=None, ax=None):
         ax = new_figure(9, 3.2, layout="constrained").subplots(1, 2)
     ax_macs, ax_params = ax
     labels = [f"{r.name}\n({r.paper_stage})" if r.paper_stage else r.name for r in rows]
-    ax_macs.bar(labels, [r.macs / 1e9 for r in rows], color="tab:blue")
+    ax_macs.bar(labels, [r.macs / 1e9 for r in rows], color=PALETTE["blue"])
     ax_macs.set_ylabel("GMACs (paper: GFLOPs)")
     ax_macs.set_title(f"MACs per stage, total {sum(r.macs for r in rows) / 1e9:.2f} G")
-    ax_params.bar(labels, [r.params / 1e6 for r in rows], color="tab:orange")
+    ax_params.bar(labels, [r.params / 1e6 for r in rows], color=PALETTE["orange"])
     ax_params.set_ylabel("parameters (M)")
     ax_params.set_title(f"Parameters per stage, total {sum(r.params for r in rows) / 1e6:.1f} M")
     for a in ax:

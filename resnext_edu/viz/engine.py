@@ -185,6 +185,10 @@ class Spec:
         """Text of the conv and operation boxes, in the order they were added (top to bottom)."""
         return [n.label for n in self.nodes if n.kind in ("box", "op")]
 
+    def describe(self):
+        """One sentence for a screen reader: the title, then the boxes top to bottom."""
+        return f"Block diagram, {self.title}: " + "; ".join(self.labels()) + "; then the sum with the shortcut."
+
     def layout_key(self):
         """The nodes without their text: equal keys mean a Diagram can keep the boxes and set_text."""
         return (self.title, tuple((n.kind, n.x, n.y, n.width, tuple(sorted(n.style.items()))) for n in self.nodes))
@@ -306,6 +310,7 @@ def draw(spec, ax=None):
     if ax is None:
         ax = new_figure(*spec_size(spec)).add_axes((0, 0, 1, 1))
     Diagram(ax).update(spec)
+    ax.figure.alt_text = spec.describe()
     return ax.figure
 
 
@@ -318,4 +323,5 @@ def draw_row(specs):
     for spec, (w, h) in zip(specs, sizes):
         Diagram(fig.add_axes((left / width, 1 - h / height, w / width, h / height))).update(spec)
         left += w
+    fig.alt_text = f"{len(specs)} block diagrams side by side. " + " ".join(spec.describe() for spec in specs)
     return fig

@@ -13,8 +13,9 @@ from matplotlib.ticker import MaxNLocator
 
 from ..checks import check_divides, check_size, divisors
 from .figures import new_figure
+from .style import PALETTE
 
-MASK_COLORS = ListedColormap(["white", "tab:blue"])  # not connected, connected
+MASK_COLORS = ListedColormap(["white", PALETTE["blue"]])  # not connected, connected
 
 
 def weight_mask(in_channels, out_channels, groups):

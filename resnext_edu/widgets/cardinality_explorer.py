@@ -16,6 +16,7 @@ from ..checks import check_choice, check_size
 from ..complexity import block_params, equal_complexity_width, resnext_complexity
 from ..counting import PAPER_TABLE2
 from ..viz import block_spec
+from ..viz.style import GREY, PALETTE
 from .live import LiveExplorer, LiveFigure
 
 CARDINALITIES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)  # C doubles at each step, as in Table 2
@@ -104,16 +105,16 @@ class CardinalityFigure(LiveFigure):
                                      left=0.02, right=0.97, top=0.93, bottom=0.12)
         curve = equal_complexity_curve()
         self.ax_d = self.fig.add_subplot(grid[0, 1])
-        self.ax_d.plot(*zip(*curve), "o-", color="0.6", label="equal complexity")
+        self.ax_d.plot(*zip(*curve), "o-", color=GREY, label="equal complexity")
         self.ax_d.plot([c for c, _, _ in PAPER_TABLE2], [d for _, d, _ in PAPER_TABLE2], "x", color="black",
                        ms=7, label="paper, Table 2")
-        (self.point_d,) = self.ax_d.plot([], [], "o", color="tab:red", ms=9, label="you")
+        (self.point_d,) = self.ax_d.plot([], [], "o", color=PALETTE["vermillion"], ms=9, label="you")
         self.ax_d.set(yscale="log", ylim=(0.7, 200), ylabel="d", title="Table 2: width d at equal complexity")
 
         self.ax_p = self.fig.add_subplot(grid[1, 1])
-        self.ax_p.axhline(RESNET_BLOCK, ls="--", color="0.6", label="ResNet")
-        (self.line_p,) = self.ax_p.plot([], [], "-", color="tab:blue", label="this d")
-        (self.point_p,) = self.ax_p.plot([], [], "o", color="tab:red", ms=9)
+        self.ax_p.axhline(RESNET_BLOCK, ls="--", color=GREY, label="ResNet")
+        (self.line_p,) = self.ax_p.plot([], [], "-", color=PALETTE["blue"], label="this d")
+        (self.point_p,) = self.ax_p.plot([], [], "o", color=PALETTE["vermillion"], ms=9)
         self.ax_p.set(yscale="log", ylim=(1e2, 2e8), ylabel="params", xlabel="cardinality C",
                       title="params of one conv2 block")
         for ax in (self.ax_d, self.ax_p):

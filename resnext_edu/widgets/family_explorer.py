@@ -24,6 +24,7 @@ from ..family.resnest import check_split_attention
 from ..family.se import se_channels
 from ..registry import create_model
 from ..viz import block_spec, family_spec
+from ..viz.style import GREY, PALETTE
 from .live import LiveExplorer, LiveFigure
 
 KINDS = BLOCK_KINDS  # resnext, se, resnest, res2net
@@ -206,11 +207,11 @@ class FamilyFigure(LiveFigure):
         """The cost plot of a kind: the block's params and MACs, relative to ResNet's, against its knob."""
         ax = self.fig.add_axes((0.655, 0.13, 0.32, 0.74))
         name, label = KNOBS[kind]
-        ax.axhline(1.0, ls="--", color="0.6", lw=1, label="ResNet bottleneck")
-        curves = [ax.plot([], [], "o-", color="tab:blue", ms=4, label="params")[0],
-                  ax.plot([], [], "s-", color="tab:orange", ms=4, label="MACs")[0],
-                  ax.plot([], [], "o", color="tab:blue", ms=11, mfc="none", mew=2)[0],
-                  ax.plot([], [], "s", color="tab:orange", ms=11, mfc="none", mew=2)[0]]
+        ax.axhline(1.0, ls="--", color=GREY, lw=1, label="ResNet bottleneck")
+        curves = [ax.plot([], [], "o-", color=PALETTE["blue"], ms=4, label="params")[0],
+                  ax.plot([], [], "s-", color=PALETTE["orange"], ms=4, label="MACs")[0],
+                  ax.plot([], [], "o", color=PALETTE["blue"], ms=11, mfc="none", mew=2)[0],
+                  ax.plot([], [], "s", color=PALETTE["orange"], ms=11, mfc="none", mew=2)[0]]
         ticks = {"cardinality": CARDINALITIES, "radix": RADIXES, "scale": SCALES}[name]
         if name == "cardinality":
             ax.set_xscale("log")
