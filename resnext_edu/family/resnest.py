@@ -3,9 +3,10 @@
 Zhang et al., "ResNeSt: Split-Attention Networks", 2020, https://arxiv.org/abs/2004.08955.
 Each of the K cardinal groups holds R splits (the radix); a softmax over the radix, computed
 from the globally pooled sum of the splits, weighs them channel by channel (Sec. 3.1, Fig. 2).
-The network takes the "ResNet-D" tweaks (Sec. 4.1): a deep stem of three 3x3 convs, average
-pooling before the shortcut's 1x1 conv, and an average pool after the 3x3 ("avd") where a
-block halves the size. Layer names follow timm's `resnest.py` and `layers/split_attn.py`, so
+Its network tweaks (Sec. 4.1): average downsampling ("avd"), a 3x3 average pool after the 3x3
+conv where a block halves the size, instead of a strided conv; and two tweaks taken from ResNet-D
+(He et al. 2019, "Bag of Tricks", Sec. 4): a deep stem of three 3x3 convs, and a 2x2 average pool
+before the shortcut's 1x1 conv. Layer names follow timm's `resnest.py` and `layers/split_attn.py`, so
 timm's weights load with strict=True.
 """
 from functools import partial
@@ -82,7 +83,7 @@ class SplitAttention(nn.Module):
 
 
 def avgpool_shortcut(in_channels, out_channels, stride):
-    """ResNet-D shortcut: 2x2 average pool, then 1x1 conv + BN, so no input is skipped (Sec. 4.1)."""
+    """ResNet-D's shortcut: 2x2 average pool, then 1x1 conv + BN, so no input is skipped (He et al. 2019, Sec. 4)."""
     if stride == 1 and in_channels == out_channels:
         return None
     pool = nn.AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False) if stride > 1 else nn.Identity()
@@ -126,7 +127,7 @@ class ResNeStBlock(nn.Module):
 
 
 def deep_stem(in_channels, stem_width):
-    """Three 3x3 convs (stem_width, stem_width, 2·stem_width) instead of one 7x7 (ResNet-D, Sec. 4.1)."""
+    """Three 3x3 convs (stem_width, stem_width, 2·stem_width) instead of one 7x7 (ResNet-D; Zhang et al. 2020, Sec. 4.1)."""
     return nn.Sequential(
         conv3x3(in_channels, stem_width, stride=2), nn.BatchNorm2d(stem_width), nn.ReLU(inplace=True),
         conv3x3(stem_width, stem_width), nn.BatchNorm2d(stem_width), nn.ReLU(inplace=True),

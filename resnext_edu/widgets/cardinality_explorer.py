@@ -25,7 +25,7 @@ DEPTHS = (50, 101)
 FORMS = ("a", "b", "c")
 BLOCK_CHANNELS = 256  # Table 2's block: conv2 stage, 256-d in and out ...
 BLOCK_SIZE = 56  # ... on a 56x56 map (224x224 input), stride 1
-MAX_GROUP_WIDTH = 2048  # C·d of the conv2 stage; the paper's widest is 256 (ResNeXt-101, 64x4d)
+MAX_GROUP_WIDTH = 2048  # C·d of the conv2 stage; the paper's widest ImageNet model has 256 (64x4d, Table 4)
 LOCK_TOLERANCE = 0.25  # a locked block may cost at most 25% more than ResNet's
 RESNET_BLOCK = block_params(BLOCK_CHANNELS, 1, 64)  # conv weights of ResNet's bottleneck, 69,632
 
@@ -45,7 +45,8 @@ def explorer_numbers(depth, cardinality, bottleneck_width):
     block = block_params(BLOCK_CHANNELS, cardinality, bottleneck_width)
     if group_width > MAX_GROUP_WIDTH:
         raise ValueError(f"C·d = {cardinality}·{bottleneck_width} = {group_width:,} channels is far too "
-                         f"wide: the paper's widest conv2 stage has 256, and this one block alone would "
+                         f"wide: the widest ImageNet ResNeXt of the paper, ResNeXt-101 (64×4d, Table 4), has 256 there, "
+                         f"and this one block alone would "
                          f"hold {block:,} parameters. Lower C or d.")
     params, macs = resnext_complexity(depth, cardinality, bottleneck_width)
     ref_params, ref_macs = resnet_numbers(depth)

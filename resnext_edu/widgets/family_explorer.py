@@ -42,7 +42,7 @@ RADIXES = tuple(range(1, 9))  # R; only those that fit C and d are offered (the 
 SCALES = tuple(range(2, 9))  # s; the paper uses 4, 6 and 8 (s = 1 would be ResNet's bottleneck)
 BLOCK_CHANNELS = 256  # the conv2 stage's block: 256-d in and out ...
 BLOCK_SIZE = 56  # ... on a 56x56 map (224x224 input), stride 1: no projection shortcut
-MAX_INNER_WIDTH = 1024  # widest layer inside the block: C·d (times s for Res2Net); the paper's widest is 256
+MAX_INNER_WIDTH = 1024  # widest layer inside the block: C·d (times s for Res2Net); ResNeXt-101 (64x4d) has 256
 RESNET_PARAMS, RESNET_MACS = resnext_block_complexity(BLOCK_CHANNELS, 1, 64, BLOCK_SIZE)  # He et al.'s bottleneck
 
 
@@ -98,8 +98,8 @@ def family_numbers(kind, cardinality, bottleneck_width, radix=2, scale=4):
     widest = inner_width(kind, c, d, scale)
     if widest > MAX_INNER_WIDTH:
         what = f"s·C·d = {scale}·{c}·{d}" if kind == "res2net" else f"C·d = {c}·{d}"
-        raise ValueError(f"{what} = {widest:,} channels inside one conv2 block is far too wide: the papers' "
-                         f"widest is 256 (ResNeXt-101, 64×4d), and the explorer stops at "
+        raise ValueError(f"{what} = {widest:,} channels inside one conv2 block is far too wide: ResNeXt-101 "
+                         f"(64×4d, Xie et al. 2017, Table 4) has 256 there, and the explorer stops at "
                          f"{MAX_INNER_WIDTH:,}. Lower C or d" + (" or s." if kind == "res2net" else "."))
     params, macs = block_complexity(kind, BLOCK_CHANNELS, c, d, radix, scale, BLOCK_SIZE)
     base_params, base_macs = resnext_block_complexity(BLOCK_CHANNELS, c, d, BLOCK_SIZE)
