@@ -1,7 +1,7 @@
 """The cardinality explorer: trade cardinality (C) against bottleneck width (d) and watch the cost.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431, Sec. 4 and Table 2.
+https://arxiv.org/abs/1611.05431, Sec. 3.4 and Table 2.
 
 Every number comes from resnext_edu.complexity, in closed form: no model is built in a
 callback (the diagram reads its labels off a block on the meta device, cached). The figure
