@@ -25,6 +25,7 @@ def markdown(cell):
 
 
 def images_without_alt(path):
+    """Image outputs without alt text in their metadata, and <img> tags without alt in HTML outputs."""
     missing = []
     for i, cell in enumerate(cells(path)):
         for output in cell.get("outputs", []):
@@ -32,6 +33,9 @@ def images_without_alt(path):
             for mime in ("image/png", "image/jpeg", "image/gif", "image/svg+xml"):
                 if mime in data and not str(meta.get(mime, {}).get("alt", "")).strip():
                     missing.append(f"cell {i} ({mime})")
+            page = "".join(data.get("text/html", ""))
+            if any(not re.search(r"\balt=\"[^\"]+\"", tag) for tag in re.findall(r"<img\b[^>]*>", page)):
+                missing.append(f"cell {i} (<img> in text/html)")
     return missing
 
 
@@ -46,6 +50,9 @@ def test_the_alt_text_check_can_fail(tmp_path):
     path = tmp_path / "x.ipynb"
     path.write_text(json.dumps(nb))
     assert images_without_alt(path) == ["cell 0 (image/png)"]
+    nb["cells"][0]["outputs"] = [{"output_type": "display_data", "data": {"text/html": '<img id="x" src="a.png">'}}]
+    path.write_text(json.dumps(nb))
+    assert images_without_alt(path) == ["cell 0 (<img> in text/html)"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -25,8 +25,9 @@ class PathParams(EqualityProblem):
     _hints = (
         "One path is three convs: 1×1 from 256 to d, 3×3 from d to d, 1×1 from d back to 256, with d = 4. "
         "A k×k conv from c_in to c_out channels has k·k·c_in·c_out weights.",
-        "Add 256·d, 3·3·d·d and d·256. Leave out the BatchNorms, as the paper does.",
-        "`path_params = 256 * 4 + 3 * 3 * 4 * 4 + 4 * 256`.",
+        "Count each conv on its own: the two 1×1 convs have 256·d weights each, the 3×3 conv has 3·3·d·d. "
+        "Leave out the BatchNorms, as the paper's Eq. 4 does.",
+        "With d = 4 each 1×1 conv holds 1,024 weights. Work out the 3×3 conv's share and add the three.",
     )
     _solution = CS("d = 4\npath_params = 256 * d + 3 * 3 * d * d + d * 256  # 1x1 in, 3x3, 1x1 out")
     _typical_mistake = CS(
@@ -38,7 +39,9 @@ class PathParams(EqualityProblem):
                "question asks for the convolution weights only, the paper's convention.",
         1_168: "You left out the path's last 1×1 conv, the one that goes from d back to 256 channels.",
         2_084: "Look at the 3×3 conv again: from d to d channels it has 3·3·d·d weights, not 3·3·d.",
-        2_056: "A 3×3 conv from d to d channels has 3·3·d·d weights; one per channel pair is not enough.",
+        2_064: "That counts one weight per channel pair in the 3×3 conv, d·d. Each pair has a whole 3×3 kernel: "
+               "3·3·d·d weights.",
+        2_048: "You left out the 3×3 conv in the middle of the path, from d to d channels.",
         70_144: "That is the whole block, all 32 paths. The question asks about one path.",
         71_168: "That is the whole block with its BatchNorms. The question asks about one path, convs only.",
     }
@@ -53,10 +56,12 @@ class MergeLastConvs(FunctionProblem):
     _hints = (
         "Path i's last conv maps its d channels h_i to out_channels. One conv that sees all C·d channels "
         "at once, the concatenation [h_1, ..., h_C], can compute the same sum if its weight is laid out right.",
-        "The weight of a 1×1 conv has shape (out_channels, in_channels, 1, 1). Put the C path weights "
-        "side by side along the input channels: `torch.cat([p.conv3.weight for p in paths], dim=1)`.",
-        "Make `nn.Conv2d(C·d, out_channels, 1, bias=False)` and copy that concatenated weight into it "
-        "with `conv.weight.data.copy_(weight)`; return the conv.",
+        "The weight of a 1×1 conv has shape (out_channels, in_channels, 1, 1). In the merged conv, input "
+        "channels i·d to (i+1)·d - 1 belong to path i, so the C path weights, each (out_channels, d, 1, 1), "
+        "go side by side along the input-channel axis, in path order.",
+        "Build a 1×1 conv from C·d to out_channels channels without a bias, copy the joined weight into it "
+        "(under `torch.no_grad()`, or through `.data`), and return the conv. `torch.cat` joins tensors along "
+        "the dimension you give it.",
     )
     _setup = CS("block_a = blocks.ResNeXtBlockA(256, 256, cardinality=32, bottleneck_width=4)")
     _solution = CS(
@@ -121,8 +126,8 @@ class Block8x14(Problem):
     _hints = (
         "`blocks.ResNeXtBlockA(in_channels, out_channels, cardinality, bottleneck_width)` builds form (a); "
         "so does your own class from above.",
-        "In and out channels are both 256, as in the conv2 stage; cardinality is C and bottleneck_width is d.",
-        "`block_8x14 = blocks.ResNeXtBlockA(256, 256, cardinality=8, bottleneck_width=14)`.",
+        "In and out channels are both 256, as in the conv2 stage. Name the last two arguments when you call it, "
+        "so that C and d cannot swap places: which of them is the number of paths, and which the width of each?",
     )
     _solution = CS("block_8x14 = blocks.ResNeXtBlockA(256, 256, cardinality=8, bottleneck_width=14)")
     _typical_mistake = CS("block_8x14 = blocks.ResNeXtBlockA(256, 256, 14, 8)  # C and d swapped")
@@ -159,9 +164,10 @@ class WidthFor16(EqualityProblem):
     _expected = 8
     _hints = (
         "You want the whole number d for which 16·(256·d + 9·d² + d·256) is nearest to ResNet's 69,632.",
-        "`complexity.block_params(256, 16, d)` gives the conv weights for any d. Try the d values "
-        "between Table 2's neighbours, d = 4 (C = 32) and d = 14 (C = 8), and compare.",
-        "`min(range(1, 65), key=lambda d: abs(complexity.block_params(256, 16, d) - 69_632))`.",
+        "`complexity.block_params(256, 16, d)` gives the conv weights for any d. Table 2 brackets the answer: "
+        "twice as many paths (C = 32) need d = 4, half as many need d = 14.",
+        "Solve 16·(512·d + 9·d²) = 69,632 for a real d: it lies between two whole numbers. Compute the block's "
+        "weights at both and keep the one nearer 69,632; the two are close, so compare the differences exactly.",
     )
     _solution = CS(
         "budget = complexity.block_params(256, 1, 64)  # ResNet's bottleneck: C = 1, d = 64\n"

@@ -49,8 +49,8 @@ class BuildGroupedConv(_ConvProblem):
     _hints = (
         "The conv sees all C·d = 32·4 = 128 channels at once; `groups` says into how many "
         "independent slices they are cut.",
-        "One group per path: `groups` is the cardinality C, and each group then holds d = 4 channels. "
-        "Use `nn.Conv2d(128, 128, 3, padding=1, groups=..., bias=False)`.",
+        "One group per path: is `groups` then the number of paths or the channels in each path? The other "
+        "arguments are those of any 3×3 conv that keeps 128 channels and the map size, without a bias.",
     )
     _solution = CS("my_conv = nn.Conv2d(128, 128, kernel_size=3, padding=1, groups=32, bias=False)")
     _typical_mistake = CS("my_conv = nn.Conv2d(128, 128, kernel_size=3, padding=1, groups=4, bias=False)")
@@ -61,9 +61,10 @@ class BuildGroupedConv(_ConvProblem):
         self._check_conv(conv)
         if conv.groups == 4:
             raise Incorrect("Your conv has groups=4, which is d, the channels per path. `groups` counts "
-                            "the groups, one per path, so it is the cardinality C. (d2l.ai's ResNeXt "
-                            "block names its channels per group `groups`, the same mix-up: name each "
-                            "number by its meaning.)")
+                            "the groups, one per path, so it is the cardinality C. (d2l.ai's `ResNeXtBlock` "
+                            "passes `groups=bot_channels//groups` to its 3x3 conv, so its own `groups` "
+                            "argument holds the channels per group, the same mix-up: name each number by "
+                            "its meaning.)")
         if conv.groups == 1:
             raise Incorrect("Your conv has groups=1: that is a dense conv, every output sees all 128 "
                             "inputs, and the 32 paths would mix. Cut the channels into one group per path.")
@@ -79,13 +80,14 @@ class GroupedConvMACs(EqualityProblem):
     _hints = (
         "A conv does one multiply-accumulate per weight per output position. Count the weights "
         "first, with k·k·(C_in/g)·C_out.",
-        "The weights are 3·3·(512/32)·512; the output has 14·14 positions (padding 1, stride 1).",
+        "Each of the 512 filters reads only its own group's C_in/g input channels, not all 512. Multiply "
+        "that weight count by the number of output positions; padding 1 and stride 1 keep the 14×14 map.",
     )
     _solution = CS("conv4_macs = 14 * 14 * 3 * 3 * (512 // 32) * 512")
     _typical_mistake = CS("conv4_macs = 14 * 14 * 3 * 3 * 512 * 512")
     _correct_message = ("Well done. That is exactly the MACs of conv2's grouped conv (128 channels, "
-                        "56x56) too: each stage doubles the width and halves the side, so C_in·C_out "
-                        "grows 4x while H·W shrinks 4x.")
+                        "56x56) too: each stage doubles the width and halves the side (the second rule of "
+                        "Sec. 3.1), so C_in·C_out grows 4x while H·W shrinks 4x.")
 
     @property
     def _expected(self):
@@ -114,10 +116,12 @@ class GroupedFromPaths(FunctionProblem):
     _hints = (
         "Path i's 3x3 conv reads only its own d channels and writes d channels. One nn.Conv2d with "
         "groups=C does the same for all C paths at once, if group i holds path i's filters.",
-        "A grouped conv's weight has shape (C·d, d, 3, 3): the paths' 3x3 weights, each (d, d, 3, 3), "
-        "stacked along the output channels: `torch.cat([p.conv2.weight for p in paths])`.",
-        "Make `nn.Conv2d(C·d, C·d, 3, padding=1, groups=C, bias=False)`, copy that stacked weight into it "
-        "inside `with torch.no_grad():`, and return the conv.",
+        "A grouped conv's weight has shape (C·d, d, 3, 3), and group i's d filters are output channels "
+        "i·d to (i+1)·d - 1. Each path's 3x3 weight is (d, d, 3, 3): join them along the output-channel "
+        "axis, in path order.",
+        "Build a 3x3 conv from C·d to C·d channels with padding 1, one group per path and no bias; copy the "
+        "joined weights into it without tracking gradients, and return it. `len(paths)` gives C, and a "
+        "path's `conv2.out_channels` gives d.",
     )
     _solution = CS(
         "def to_grouped_conv(paths):\n"
@@ -188,8 +192,8 @@ class BuildDepthwiseConv(_ConvProblem):
     _channels, _groups = 256, 256
     _hints = (
         "Depthwise is the far end of the sweep: every group holds a single input channel.",
-        "With 256 channels and one channel per group, `groups` is 256: "
-        "`nn.Conv2d(256, 256, 3, padding=1, groups=..., bias=False)`.",
+        "If each of the 256 input channels forms a group of its own, how many groups are there? The rest is "
+        "as in the first check yourself: 3x3, padding 1, no bias, as many channels out as in.",
     )
     _solution = CS("dw_conv = nn.Conv2d(256, 256, kernel_size=3, padding=1, groups=256, bias=False)")
     _typical_mistake = CS("dw_conv = nn.Conv2d(256, 256, kernel_size=3, padding=1, groups=1, bias=False)")

@@ -21,11 +21,12 @@ class GroupedConvsMACs(EqualityProblem):
 
     _var = "grouped_macs"
     _hints = (
-        "Take one stage at a time: its grouped 3x3 has C·d channels in and out, 32 groups, and works at the "
-        "stage's map size. Notebook 03 showed that doubling the width while halving the side keeps it the "
-        "same cost from stage to stage.",
-        "One conv2-stage grouped 3x3 does 56·56·3·3·(128/32)·128 MACs. How many blocks, each with one such "
-        "conv, does the network have (Table 1)?",
+        "Take one stage at a time. For each of conv2 to conv5, read off the stage table in section 1 how "
+        "many channels its grouped 3x3 has (C·d) and the size of the map it outputs.",
+        "A grouped 3x3 with C·d channels in and out and 32 groups has 3·3·(C·d/32)·(C·d) weights, and each "
+        "weight does one multiply-accumulate per output position. Work this out for conv2 (128 channels, "
+        "56x56) and for conv3 (256 channels, 28x28) and compare the two; then count the blocks of each "
+        "stage (Table 1).",
     )
     _solution = CS("grouped_macs = (3 + 4 + 6 + 3) * 56 * 56 * 3 * 3 * (128 // 32) * 128")
     _typical_mistake = CS("grouped_macs = (3 + 4 + 6 + 3) * 56 * 56 * 3 * 3 * 128 * 128")
@@ -60,13 +61,14 @@ class BlockMACs(EqualityProblem):
     _hints = (
         "With stride 1 every conv in the block outputs 56x56, and a conv does one multiply-accumulate "
         "per weight per output position. So count the block's conv weights first.",
-        "The block has 32·(256·4 + 3·3·4·4 + 4·256) conv weights (Sec. 3.4); multiply by the "
-        "number of output positions.",
+        "Eq. 4 (Sec. 3.4) gives the block's conv weights, C·(256·d + 3·3·d·d + d·256): put in C = 32 and "
+        "d = 4, then ask how many output positions each weight works at.",
     )
     _solution = CS("block_macs = 56 * 56 * 32 * (256 * 4 + 3 * 3 * 4 * 4 + 4 * 256)")
     _typical_mistake = CS("block_macs = 56 * 56 * (256 * 128 + 3 * 3 * 128 * 128 + 128 * 256)")
     _correct_message = ("Well done. `counting.count_macs(blocks.ResNeXtBlockC(256, 256, 32, 4), (256, 56, 56))` "
-                        "gives the same number; the explorer's readout shows it too.")
+                        "gives the same number, and the explorer's readout shows it too. Table 2's caption "
+                        "gives about 0.22 billion FLOPs for this block: its parameters times 56·56.")
 
     @property
     def _expected(self):
@@ -100,9 +102,11 @@ class BuildResNeXt50_8x14d(Problem):
 
     _var = "model_8x14d"
     _hints = (
-        "`models.resnext(depth, cardinality, bottleneck_width)` builds any ResNeXt; the name 8x14d "
-        "reads C x d.",
-        "`models.resnext(50, 8, 14)`.",
+        "The course's general builder, `models.resnext`, builds any ResNeXt from the depth and the "
+        "template's two numbers. Which of 8 and 14 is the cardinality?",
+        "The name 8x14d reads C x d: 8 paths, each 14 channels wide in the conv2 stage. Pass the depth, then "
+        "the cardinality, then the bottleneck width, in the order of `models.resnext(depth, cardinality, "
+        "bottleneck_width)`.",
     )
     _solution = CS("model_8x14d = models.resnext(50, 8, 14)")
     _typical_mistake = CS("model_8x14d = models.resnext(50, 14, 8)")
@@ -131,10 +135,11 @@ class BuildResNeXt50_8x14d(Problem):
         ratio = n / RESNET50_PARAMS - 1
         if abs(ratio) > 0.03:
             raise Incorrect(f"Your model has {n:,} parameters, {ratio:+.1%} from ResNet-50's "
-                            f"{RESNET50_PARAMS:,}; Table 3's models stay within a few percent. Did you change "
+                            f"{RESNET50_PARAMS:,}, but Table 3's models keep ResNet-50's complexity (Sec. 3.4), "
+                            "and counted they stay within about 2% of its parameters. Did you change "
                             "num_classes or the stage widths?")
         self._correct_message = (f"Well done: {n:,} parameters, {ratio:+.1%} from ResNet-50's {RESNET50_PARAMS:,}. "
-                                 "Same budget, 8 paths: Table 3 gives it 22.3% top-1 error against 23.9%.")
+                                 "Same budget, 8 paths: Table 3 gives it 22.3% top-1 error, against ResNet-50's 23.9%.")
 
 
 bind_exercises(globals(), [GroupedConvsMACs, BlockMACs, BuildResNeXt50_8x14d])

@@ -14,7 +14,7 @@ https://arxiv.org/abs/1611.05431. Every function returns a `matplotlib.figure.Fi
     breakdown.py        params and MACs per stage (Table 1)
     assets.py           `make assets`: the pictures in assets/
 """
-from .animation import animate_grouping, grouping_caption, save_grouping_gif
+from .animation import animate_grouping, animation_html, grouping_caption, save_grouping_gif
 from .block_diagrams import FORMS, block_labels, block_spec, draw_block, draw_block_forms
 from .breakdown import plot_breakdown
 from .engine import Diagram, Spec, draw, draw_row, meta_block, spec_size
@@ -26,7 +26,7 @@ from .style import PALETTE, label_lines, use as use_style
 from .masks import draw_connectivity, mask_axes, mask_title, weight_mask
 
 __all__ = [
-    "FAMILY_KINDS", "FORMS", "Diagram", "Spec", "animate_grouping", "block_labels", "block_spec",
+    "FAMILY_KINDS", "FORMS", "Diagram", "Spec", "animate_grouping", "animation_html", "block_labels", "block_spec",
     "draw", "draw_beside_resnext", "draw_block", "draw_block_forms", "draw_connectivity", "draw_family_block",
     "draw_row", "family_block_labels", "family_spec", "group_features", "grouping_caption", "mask_axes",
     "mask_title", "meta_block", "new_figure", "plot_breakdown", "sample_image", "save_grouping_gif",

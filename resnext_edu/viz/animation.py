@@ -5,11 +5,13 @@ https://arxiv.org/abs/1611.05431, Sec. 3.3: a grouped convolution splits its cha
 groups, so each output channel sees C_in/g inputs and the layer keeps 1/g of the weights and
 of the multiply-accumulates (MACs).
 
-Show it in a notebook with `HTML(anim.to_jshtml())` (no ffmpeg needed; mark the cell
-`# NBVAL_IGNORE_OUTPUT`, as the HTML holds a random id), or save a GIF with
-`save_grouping_gif(path)`. The figure is a plain `Figure`, not a pyplot one, so the notebook
+Show it in a notebook with `animation_html(anim)`: matplotlib's JavaScript player (no ffmpeg
+needed) with alt text on its frames; mark the cell `# NBVAL_IGNORE_OUTPUT`, as the HTML holds a
+random id. Or save a GIF with `save_grouping_gif(path)`. The figure is a plain `Figure`, not a pyplot one, so the notebook
 never shows an extra still picture of it below the cell.
 """
+import html
+import re
 from pathlib import Path
 
 from matplotlib.animation import FuncAnimation, PillowWriter
@@ -69,7 +71,28 @@ def animate_grouping(channels=16, groups_list=None, spatial=(56, 56), kernel_siz
         caption.set_text(grouping_caption(channels, g, spatial, kernel_size))
         return image, title, caption
 
-    return FuncAnimation(fig, draw, frames=len(groups_list), interval=1200, repeat=True)
+    anim = FuncAnimation(fig, draw, frames=len(groups_list), interval=1200, repeat=True)
+    anim.alt_text = (f"Animation of the weight mask of a 3x3 convolution with {channels} input and output "
+                     f"channels, one frame per groups value ({', '.join(map(str, groups_list))}): the blue "
+                     "blocks on the diagonal, where an output channel reads an input channel, shrink from "
+                     "the full square to one cell per row, and the caption's params and MACs fall by the "
+                     "same factor.")
+    return anim
+
+
+def animation_html(anim, alt=None):
+    """An IPython HTML of matplotlib's JavaScript player for anim, with alt text on its frame image.
+
+    alt defaults to the animation's own `alt_text` (animate_grouping sets it).
+    """
+    from IPython.display import HTML  # only notebooks need it
+
+    alt = alt or getattr(anim, "alt_text", None)
+    if not alt:
+        raise ValueError("animation_html(anim, alt) needs alt text: what the frames show, for screen readers")
+    player = anim.to_jshtml()
+    tag = f'alt="{html.escape(" ".join(alt.split()))}"'
+    return HTML(re.sub(r'<img id="(_anim_img\w+)"', lambda m: f'<img id="{m[1]}" {tag}', player, count=1))
 
 
 def save_grouping_gif(path, channels=16, groups_list=None, spatial=(56, 56), kernel_size=3, fps=1):

@@ -186,8 +186,10 @@ class Spec:
         return [n.label for n in self.nodes if n.kind in ("box", "op")]
 
     def describe(self):
-        """One sentence for a screen reader: the title, then the boxes top to bottom."""
-        return f"Block diagram, {self.title}: " + "; ".join(self.labels()) + "; then the sum with the shortcut."
+        """One sentence for a screen reader: the title, the boxes top to bottom, then the notes ("total 32 paths")."""
+        notes = [n.label for n in self.nodes if n.kind == "text" and n.label.strip("…")]
+        return (f"Block diagram, {self.title}: " + "; ".join(self.labels()) + "; then the sum with the shortcut"
+                + (f" ({', '.join(notes)})." if notes else "."))
 
     def layout_key(self):
         """The nodes without their text: equal keys mean a Diagram can keep the boxes and set_text."""
