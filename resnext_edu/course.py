@@ -47,13 +47,14 @@ def environment_check():
     rows = []  # (what, found, ok, advice)
     py = platform.python_version()
     rows.append(("Python", py, sys.version_info[:2] == (3, 11),
-                 "the course is tested on Python 3.11: run `make lab`, which builds .venv with it"))
+                 "the course is tested on Python 3.11: run `make lab PYTHON=python3.11`, which builds .venv with it"))
     try:
         import torch
         found = torch.__version__
         ok = tuple(int(p) for p in found.split("+")[0].split(".")[:2]) >= (2, 13)
         rows.append(("PyTorch", f"{found}, {torch.get_num_threads()} CPU threads", ok,
-                     "torch is older than 2.13: run `make lab` from the repository, or on Binder restart the server"))
+                     "torch is older than 2.13, so this kernel is not the course's environment: start JupyterLab "
+                     "with `make lab` from the repository, or open the notebook from one of the course's Binder links"))
     except ImportError:
         rows.append(("PyTorch", "missing", False, "torch is not installed in this kernel: run `make lab`"))
     for name, major in [("ipywidgets", 8), ("matplotlib", 3), ("torchinfo", 1)]:

@@ -7,11 +7,13 @@ class Cardinality(EqualityProblem):
 
     _var = "cardinality"
     _expected = 32
-    _hints = ("In the name 32x4d, the first number counts paths and the second is the width of each path.",)
+    _hints = ("The paper names a ResNeXt by its template, C×d: the cardinality first, then the width of one "
+              "path (Xie et al., Sec. 5.1).",
+              "In 32x4d, C is the number in front of the x.")
     _solution = CS("cardinality = 32")
     _typical_mistake = CS("cardinality = 4")
     _mistakes = {4: "4 is the width of each path, d. The number of paths, C, comes first in the name."}
-    _correct_message = "ResNeXt-50 (32x4d) has C = 32 paths in every block."
+    _correct_message = "ResNeXt-50 (32x4d) has C = 32 paths in every block (Xie et al., Table 1)."
 
 
 class BottleneckWidth(EqualityProblem):
@@ -19,12 +21,14 @@ class BottleneckWidth(EqualityProblem):
 
     _var = "bottleneck_width"
     _expected = 4
-    _hints = ("d is the number of channels inside one path, in the first stage (conv2).",)
+    _hints = ("d is the number of channels inside one path, in the first stage (conv2).",
+              "In 32x4d, d is the number between the x and the letter d.")
     _solution = CS("bottleneck_width = 4")
     _typical_mistake = CS("bottleneck_width = 32")
     _mistakes = {32: "32 is the number of paths, C. The width of one path comes after the x.",
                  128: "128 is the width of all paths together, C·d. Each single path is narrower."}
-    _correct_message = "Each path is d = 4 channels wide in the first stage; d doubles in every later stage."
+    _correct_message = ("Each path is d = 4 channels wide in the first stage; d doubles in every later stage, "
+                        "with the group width: 128, 256, 512, 1024 (Xie et al., Table 1).")
 
 
 class GroupWidth(EqualityProblem):
@@ -35,7 +39,8 @@ class GroupWidth(EqualityProblem):
               "Multiply the number of paths by the width of one path.")
     _solution = CS("group_width = 32 * 4")
     _typical_mistake = CS("group_width = 32 + 4")
-    _correct_message = "C·d = 128: the 3x3 conv of form (c) has 128 channels, in 32 groups of 4."
+    _correct_message = ("C·d = 128: the 3x3 conv of form (c) has 128 channels, in 32 groups of 4 (Xie et al., "
+                        "Fig. 3(c) and Table 1).")
 
     def _check(self, value):
         if not isinstance(value, int):

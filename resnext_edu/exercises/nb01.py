@@ -24,7 +24,8 @@ class IdentityBlock(Problem):
         "for the output to equal x?",
         "F(x) ends with `block.bn2`, which computes `weight * x_hat + bias` per channel, and its "
         "`bias` already starts at zero. Which of the two, set to zero, makes F(x) zero everywhere?",
-        "Call `nn.init.zeros_(block.bn2.weight)` and then set `identity_block = block`.",
+        "`nn.init` has a function that fills a tensor with zeros in place. Apply it to the scale of the "
+        "block's last BatchNorm, then assign the block itself to `identity_block`.",
     )
     _solution = CS(
         "block = blocks.BasicBlock(64, 64)\n"
@@ -76,8 +77,10 @@ class BasicBlockParams(EqualityProblem):
     _expected = 73_728
     _hints = (
         "A k×k conv from c_in to c_out channels has k·k·c_in·c_out weights (no bias here).",
-        "The basic block has two 3×3 convs, each 64 → 64. Leave out the BatchNorms, as the paper does.",
-        "`2 * (3 * 3 * 64 * 64)`.",
+        "How many convs does the basic block have, and what are their kernel size and channels? Print "
+        "`blocks.BasicBlock(64, 64)` to see. Leave out the BatchNorms, as the paper does.",
+        "The block has two 3×3 convs, each from 64 to 64 channels: write the formula for one of them, "
+        "then count both.",
     )
     _solution = CS("basic64_params = 2 * (3 * 3 * 64 * 64)  # two 3x3 convs, 64 -> 64 channels")
     _typical_mistake = CS("basic64_params = sum(p.numel() for p in blocks.BasicBlock(64, 64).parameters())")
@@ -104,8 +107,9 @@ class Layer3Shape(Problem):
         "layer2, layer3 and layer4 each halve once.",
         "After layer3 the image is 16 times smaller on each side than the input, and layer3's blocks "
         "output 1024 channels. The batch size does not change.",
-        "`layer3_shape = (2, 1024, 160 // 16, 160 // 16)`, or run the stages of `models.resnet50()` on "
-        "`torch.zeros(2, 3, 160, 160)` and read `.shape`.",
+        "Divide the input's side by that factor for H and W. To check, run `torch.zeros(2, 3, 160, 160)` "
+        "through the stem and layer1 to layer3 of `models.resnet50()`, in the order of the cell above, "
+        "and read `.shape`.",
     )
     _solution = CS(
         "# stride 2 in conv1, maxpool and layer2's and layer3's first blocks: 2**4 = 16\n"
@@ -147,9 +151,10 @@ class ProjectionBottleneck(Problem):
     _var = "my_block"
     _hints = (
         "`blocks.Bottleneck(in_channels, out_channels, stride=...)` builds one bottleneck block.",
-        "In and out channels are 256 and 512, and stride=2 halves the height and width. The block "
+        "Which channel counts go in and out of layer2's first block, and which stride halves the height "
+        "and width?",
+        "In and out channels are 256 and 512, and a stride of 2 halves the height and width. The block "
         "adds the projection shortcut (`downsample`) by itself when the shape changes.",
-        "`my_block = blocks.Bottleneck(256, 512, stride=2)`.",
     )
     _solution = CS("my_block = blocks.Bottleneck(256, 512, stride=2)  # like layer2.0 of ResNet-50")
     _typical_mistake = CS("my_block = blocks.Bottleneck(256, 512)  # forgot the stride")
@@ -192,7 +197,8 @@ class ResNet101Params(EqualityProblem):
         "ResNet-101 is ResNet-50 with more blocks in layer3: 23 instead of 6. Everything else is the same.",
         "Each extra block is a bottleneck with 1024 channels in and out, like `blocks.Bottleneck(1024, "
         "1024)`. Count all its parameters (BatchNorm included), since 25,557,032 includes them too.",
-        "`25_557_032 + 17 * sum(p.numel() for p in blocks.Bottleneck(1024, 1024).parameters())`.",
+        "Build one such block, count its parameters with `sum(p.numel() for p in block.parameters())`, "
+        "and add that count once for every layer3 block that ResNet-101 has and ResNet-50 does not.",
     )
     _solution = CS(
         "extra = blocks.Bottleneck(1024, 1024)  # one more layer3 block: 1024-d in and out, width 256\n"

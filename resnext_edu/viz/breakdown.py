@@ -32,6 +32,7 @@ def plot_breakdown(module_or_breakdown, input_size=None, ax=None):
     ax_params.set_title(f"Parameters per stage, total {sum(r.params for r in rows) / 1e6:.1f} M")
     for a in ax:
         a.tick_params(axis="x", labelsize=8)
+        a.set_xlabel("stage (the paper's name, Table 1)")
     fig = ax_macs.figure
     fig.alt_text = ("Two bar charts, one bar per stage. MACs (billions): "
                     + ", ".join(f"{r.name} {r.macs / 1e9:.2f}" for r in rows)
