@@ -1,8 +1,10 @@
 """Five classic ResNeXt bugs, each planted in an otherwise correct ResNeXt-50 (32x4d).
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431, Table 1 and Fig. 3(c). Each bug is one a real port of the
-paper makes: a Keras-style translation, a misread of Fig. 3, a stem copied from older code.
+https://arxiv.org/abs/1611.05431, Table 1 and Fig. 3(c). Each bug is a slip that is easy to make
+when you write Table 1 and Fig. 3(c) in code: the block's stride on every conv, the first 1x1
+grouped too, a stem padded by 4 with a fixed pool, biases before BatchNorm with a projection on
+every shortcut, a classifier of the wrong width.
 
     >>> model = PITFALLS["keras_strides"]()   # the buggy model
     >>> symptoms(model)                       # what you would notice: params, sizes, crashes
@@ -27,7 +29,7 @@ from .trace import trace
 PAPER_PARAMS = 25_028_904  # torchvision's resnext50_32x4d; the paper's Table 1 rounds it to 25.0M
 INPUT_SIZE = (3, 224, 224)
 OTHER_SIZE = (3, 160, 160)  # a smaller input, as for fast training or a phone: a sound model still runs
-STAGES = ("maxpool", "layer1", "layer2", "layer3", "layer4")  # Table 1's conv1 (after the pool), conv2..conv5
+STAGES = ("maxpool", "layer1", "layer2", "layer3", "layer4")  # the max pool (first in Table 1's conv2), conv2..conv5
 
 
 def _resnext50(block, num_classes=1000):
@@ -36,18 +38,20 @@ def _resnext50(block, num_classes=1000):
 
 
 # ---------------------------------------------------------------------------------------------
-# 1. A Keras-style translation: the stride on every conv, a shortcut left unused.
+# 1. The stride on every conv of a stage's first block, its shortcut left unused. The name: Keras code
+# often passes a block's `strides` argument to the convs it builds (Keras's own ResNet50, `conv_block`,
+# passes it to the first 1x1 and the shortcut only).
 
 
 class KerasStridesBlock(ResNeXtBlockC):
-    """Form (c) as a hasty Keras port writes it: `strides=` on every Conv2D, the shortcut dropped."""
+    """Form (c) with the block's stride on all three convs of the main path, and the shortcut dropped."""
 
     def __init__(self, in_channels, out_channels, cardinality=32, bottleneck_width=4, stride=1, buggy=True):
         super().__init__(in_channels, out_channels, cardinality, bottleneck_width, stride)
         self.buggy = buggy
         if buggy:
-            # Bug: Keras blocks pass strides=(2, 2) to each Conv2D they build, so all three convs
-            # stride and the map shrinks 8x instead of 2x.
+            # Bug: the block's stride passed to every conv it builds, so all three convs stride
+            # and the map shrinks 8x instead of 2x.
             self.conv1.stride = self.conv3.stride = (stride, stride)
 
     def forward(self, x):
@@ -56,8 +60,8 @@ class KerasStridesBlock(ResNeXtBlockC):
         out = self.relu(self.bn2(self.conv2(out)))
         out = self.bn3(self.conv3(out))
         if self.buggy and self.conv2.stride != (1, 1):
-            # Bug: the 8x smaller map no longer fits the shortcut, and the "fix" was to leave the
-            # shortcut out: self.downsample is built but never used.
+            # Bug: the 8x smaller map no longer fits the shortcut, and the shortcut is left out:
+            # self.downsample is built but never used.
             return self.relu(out)
         if self.downsample is not None:
             identity = self.downsample(x)
@@ -80,8 +84,8 @@ class GroupedFirst1x1Block(ResNeXtBlockC):
     def __init__(self, in_channels, out_channels, cardinality=32, bottleneck_width=4, stride=1, buggy=True):
         super().__init__(in_channels, out_channels, cardinality, bottleneck_width, stride)
         if buggy:
-            # Bug: "grouped convolution" read as "every conv of the block is grouped". Each path now
-            # sees only in_channels / C of the block's input (Fig. 3(a) gives each path all of it).
+            # Bug: the first 1x1 grouped too, where Table 1 and Fig. 3(c) group only the 3x3. Each path
+            # now sees only in_channels / C of the block's input (Fig. 3(a) gives each path all of it).
             self.conv1 = nn.Conv2d(in_channels, cardinality * bottleneck_width, 1, groups=cardinality, bias=False)
 
 
@@ -148,7 +152,7 @@ class Head100(ResNet):
     def __init__(self, num_classes=1000, buggy=True):
         super().__init__(ResNeXtBlockC, [3, 4, 6, 3], STAGE_WIDTHS, 32, 4, num_classes)
         if buggy:
-            # Bug: CIFAR-100's width, copied from another project; num_classes is ignored.
+            # Bug: 100 outputs (CIFAR-100's number of classes) hard-coded; num_classes is ignored.
             self.fc = nn.Linear(2048, 100)
 
 
@@ -248,7 +252,7 @@ class SymptomsTable(Table):
         Column("params", lambda r: f"{r[1].params:,}", "right"),
         Column("vs 25,028,904", lambda r: f"{r[1].params_vs_paper:+,}", "right"),
         Column("output at 160", lambda r: str(r[1].output_160) if r[1].runs_at_160 else "fails"),
-        Column("maps at 224 (stem, conv2..conv5)", lambda r: ", ".join(str(hw[0]) for hw in r[1].stages.values())),
+        Column("maps at 224 (max pool, conv2..conv5)", lambda r: ", ".join(str(hw[0]) for hw in r[1].stages.values())),
     )
 
 

@@ -1,7 +1,7 @@
 """Diagnose a CNN: find the classic bugs of ResNet and ResNeXt code in any nn.Module.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431. The bugs are the ones people make when they write the
+https://arxiv.org/abs/1611.05431. The bugs are slips that are easy to make when writing the
 paper's Fig. 3 and Table 1 in code (notebook 07 and `resnext_edu.pitfalls` plant each one).
 
     >>> findings = diagnose(model, input_size=(3, 224, 224), cardinality=32, num_classes=1000)

@@ -1,8 +1,9 @@
 """The twelve checks of diagnose. Each reads the trace, the blocks and a Context, and yields Findings.
 
-Xie et al. 2017 (arXiv:1611.05431) for the blocks, Table 1 for the stage sizes; He et al. 2016
-(arXiv:1512.03385) for the shortcuts. A check yields one Finding per place; diagnose merges those
-of the same check and severity.
+Xie et al. 2017 (arXiv:1611.05431) for the blocks (Fig. 3), Table 1 for the stage sizes and Sec. 4
+for the stride and the shortcuts; He et al. 2016 (arXiv:1512.03385), Sec. 3.3 and 4.1, for the
+shortcut options. A check yields one Finding per place; diagnose merges those of the same check and
+severity.
 """
 import math
 from dataclasses import dataclass
@@ -62,8 +63,8 @@ def check_strided_chains(trace, blocks, ctx):
             f"{shrink}x in one block ({fmt(size_in)} -> {fmt(size_out)}).",
             "A block should shrink the map once (2x); each extra stride throws away 3/4 of the positions "
             "and the later stages work on maps too small to see anything.",
-            "Put the stride on one layer of the path only: the 3x3 conv (ResNet v1.5, as torchvision) "
-            "or the first 1x1 (ResNet v1); the shortcut gets the same stride.")
+            "Put the stride on one layer of the path only: the 3x3 conv (as the ResNeXt paper, Sec. 4, and "
+            "torchvision's 'ResNet V1.5') or the first 1x1 (ResNet v1); the shortcut gets the same stride.")
 
 
 def check_stride_on_1x1(trace, blocks, ctx):
@@ -84,8 +85,9 @@ def check_stride_on_1x1(trace, blocks, ctx):
                             f"{calls[p].name} is a 1x1 conv with stride {stride_of(calls[p])} before the 3x3 "
                             f"{leaf.name}: this is ResNet v1, where torchvision uses v1.5 (stride on the 3x3).",
                             "A strided 1x1 reads one position in four and drops the rest; the 3x3 with the "
-                            "stride sees them all. NVIDIA measured v1.5 about 0.5% more accurate (top-1) at a "
-                            "few percent lower throughput; torchvision's Bottleneck cites it.",
+                            "stride sees them all. The ResNeXt paper strides the 3x3 (Sec. 4); for ResNet-50, "
+                            "NVIDIA's model card calls v1.5 'slightly more accurate (~0.5% top1) than v1' at 'a "
+                            "small performance drawback (~5% imgs/sec)', and torchvision's Bottleneck cites it.",
                             f"Keep it to match the original ResNet v1, or move the stride to {leaf.name}.")
 
 
@@ -110,7 +112,8 @@ def check_grouped_1x1(trace, blocks, ctx):
                 f"{leaf.module.in_channels // g} input channels feeds only its own group of outputs.",
                 "Information can no longer cross groups there: with the grouped 3x3 after it, each path sees "
                 f"only 1/{g} of the block's input. ResNeXt's form (c) groups only the 3x3 (Xie et al. 2017, "
-                "Fig. 3(c)); ShuffleNet groups its 1x1s but adds a channel shuffle to mix the groups again.",
+                "Fig. 3(c), Table 1); ShuffleNet groups its 1x1s but adds a channel shuffle to mix the groups "
+                "again (Zhang et al. 2018, Sec. 3.1).",
                 f"Use groups=1 in {leaf.name}; keep groups=cardinality on the 3x3 only.")
 
 
@@ -131,10 +134,11 @@ def check_total_stride(trace, blocks, ctx):
         f"The final feature map is {fmt(final)} at {fmt(size[1:])} input: total stride "
         f"{stride:g}, where the paper's ImageNet models have {PAPER_STRIDE} ({fmt(expected)}).",
         "Stage sizes set what each stage sees and costs: Table 1's 56, 28, 14, 7 at 224x224. "
-        "Another final size means a stride or a padding is off somewhere, and pretrained weights "
-        "and the paper's FLOPs no longer apply.",
-        "Check the stem (7x7 conv, stride 2, padding 3, then 3x3 max pool, stride 2, padding 1) and "
-        "that each later stage halves the map exactly once." + (f" First odd size: {odd[0]}." if odd else ""))
+        "Another final size means a stride or a padding is off somewhere: the paper's FLOPs no longer "
+        "apply, and pretrained weights would see maps of other sizes than they were trained on.",
+        "Check the stem (7x7 conv, stride 2, padding 3, then 3x3 max pool, stride 2, padding 1, as in "
+        "torchvision) and that each later stage halves the map exactly once."
+        + (f" First odd size: {odd[0]}." if odd else ""))
 
 
 def _ceil_div(a, b):
@@ -160,9 +164,10 @@ def check_padding(trace, blocks, ctx):
             yield Finding(
                 "warning", "padding", (c.name,),
                 f"{c.name} is a {k} conv with padding {fmt(pads)}, more than the {fmt(right)} that keeps "
-                f"the size: {fmt(spatial(c.in_shape))} -> {fmt(spatial(c.out_shape))}.",
-                "The extra border adds rows of zeros, every later map is one larger than the paper's, and a "
-                "fixed-size pooling at the end no longer fits.",
+                f"the size (or halves it exactly, at stride 2): {fmt(spatial(c.in_shape))} -> "
+                f"{fmt(spatial(c.out_shape))}.",
+                "The extra border adds rows and columns of zeros, so this map and the later ones can come out "
+                "larger than the paper's (Table 1), and a fixed-size pooling at the end may no longer fit.",
                 f"Use padding {right[0] if len(set(right)) == 1 else right} (that is (k-1)/2 for kernel k).")
 
 
@@ -192,8 +197,8 @@ def check_fixed_pool(trace, blocks, ctx):
             "error" if problems else "warning", "fixed-pool", (c.name,),
             what + (": " + "; ".join(problems) + "." if problems else
                     f"; it fits {fmt(size_in)} maps only."),
-            "A fixed kernel fits one input size. At any other size the model crashes, or the classifier "
-            "gets a map instead of one vector per image.",
+            "A fixed kernel fits one map size. On a smaller map it fails; on a larger one it averages only "
+            "part of the map, or leaves more than one position per channel for the classifier.",
             f"Use nn.AdaptiveAvgPool2d(1) in {c.name}: it pools any map to 1x1.")
 
 
@@ -233,15 +238,17 @@ def check_bias_before_bn(trace, blocks, ctx):
                 yield Finding(
                     "info", "bias-before-bn", (p.name,), what + ", on pooled (1x1) features.",
                     "BN's mean subtraction cancels the bias. In an attention branch this costs a few "
-                    "parameters only; reference implementations (timm's ResNeSt, ReXNet) keep it so that "
-                    "their pretrained weights load.",
+                    "parameters only; timm's ResNeSt (split_attn.py) and ReXNet (its SE module) have such a "
+                    "bias too, so a model built without it does not load their weights strictly.",
                     f"Nothing to fix, unless you train from scratch: then bias=False in {p.name}.")
             else:
                 yield Finding(
                     "warning", "bias-before-bn", (p.name,), what + ".",
                     "BatchNorm subtracts the mean of each channel, which removes any constant the bias added, "
-                    "then adds its own shift (beta): the bias is wasted parameters and wasted work.",
-                    f"Build {p.name} with bias=False, as torchvision and the paper's models do.")
+                    "then adds its own shift (beta): the bias is wasted parameters and wasted work (Ioffe and "
+                    "Szegedy 2015, Sec. 3.2).",
+                    f"Build {p.name} with bias=False, as torchvision does; the authors' Torch code removes "
+                    "its conv biases too.")
 
 
 def check_projection(trace, blocks, ctx):
@@ -265,8 +272,9 @@ def check_projection(trace, blocks, ctx):
             "warning", "projection", (where,),
             f"The shortcut of {block.label} goes through {', '.join(names)} ({params:,} parameters), although its "
             f"input and output have the same shape {fmt(block.call.in_shape[1:])}.",
-            "The paper (and He et al. 2016, option B) projects only where the shape changes, the first block of "
-            "a stage; elsewhere the identity shortcut is free and carries the gradient unchanged.",
+            "The paper (Sec. 4, 'type B' of He et al. 2016) projects only where the shape changes, the first "
+            "block of a stage; He et al. found projections everywhere (option C) only marginally better (Sec. "
+            "4.1, Table 3). Elsewhere the identity shortcut is free and carries the gradient unchanged.",
             f"Set {where} to None (the identity) when stride == 1 and in_channels == out_channels.")
 
 

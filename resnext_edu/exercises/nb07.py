@@ -82,7 +82,9 @@ class KerasStridesSides(Problem):
         "layer1 leaves a 56x56 map, as in Table 1. In the buggy block, the first block of each later stage "
         "strides on all three convs: 1x1 (padding 0), 3x3 (padding 1) and 1x1 (padding 0), each with stride 2.",
         "A conv of kernel k, stride s and padding p turns side n into (n + 2p - k) // s + 1, which is never "
-        "below 1. Apply it three times per stage: 56 -> 28 -> 14 -> 7 for layer2, then start again from 7.",
+        "below 1; a 1x1 conv with stride 2, for example, turns 56 into 28. Apply it conv by conv, three times "
+        "per stage, and start each stage from the side the previous one left. Once the side is small, the "
+        "padding of the 3x3 matters.",
     )
     _solution = CS(
         "def out_side(n, k, s, p):\n"
@@ -151,10 +153,11 @@ class WastedBiases(EqualityProblem):
     _var = "wasted_biases"
     _setup = CS("from resnext_edu import pitfalls\npatient = pitfalls.biased_convs_projections()")
     _hints = (
-        "Every conv in this model is followed directly by a BatchNorm, so every conv bias is wasted. Loop over "
-        "`patient.modules()`, keep the `nn.Conv2d` layers whose `bias` is not None, and add up the biases' sizes.",
-        "`sum(m.bias.numel() for m in patient.modules() if isinstance(m, nn.Conv2d) and m.bias is not None)`. "
-        "Careful: BatchNorm and Linear layers have a `.bias` too, and theirs are not wasted.",
+        "Every conv in this model is followed directly by a BatchNorm, so every conv bias is wasted. Go "
+        "through all the layers of `patient` with `patient.modules()` and keep the convs that have a bias.",
+        "For a conv layer `m` whose `m.bias` is not None, `m.bias.numel()` is the size of its bias; add these "
+        "up over the `nn.Conv2d` layers only. Careful: BatchNorm and Linear layers have a `.bias` too, and "
+        "theirs are not wasted.",
     )
     _solution = CS("wasted_biases = sum(m.bias.numel() for m in patient.modules()\n"
                    "                    if isinstance(m, nn.Conv2d) and m.bias is not None)")
@@ -205,10 +208,11 @@ class MysteryLayer(Problem):
                 "from resnext_edu.exercises.nb07 import mystery_model\n"
                 "mystery = mystery_model()")
     _hints = (
-        "`diagnose` can only check what you tell it. Give it the input size (3, 32, 32), the cardinality the "
-        "author meant (8) and the number of classes (10).",
-        "`findings = diagnose(mystery, (3, 32, 32), cardinality=8, num_classes=10)`, then read the layer "
-        "column of the error, or take `findings.at_least('warning')[0].layers[0]`.",
+        "`diagnose` can only check what you tell it: the size of one CIFAR image as (channels, height, "
+        "width), the cardinality the author meant and the number of classes.",
+        "Pass all three to `diagnose`, the last two as its keywords `cardinality` and `num_classes`, and look "
+        "for the one error it reports. Each finding has a `.layers` tuple of names; its first name, a string, "
+        "is the layer at fault.",
     )
     _solution = CS("findings = diagnose(mystery, (3, 32, 32), cardinality=8, num_classes=10)\n"
                    "flagged_layer = findings.at_least('warning')[0].layers[0]")
@@ -321,8 +325,9 @@ class NHWCGroups(FunctionProblem):
     _hints = (
         "In (N, H, W, C) the channels are the last axis. PyTorch's GroupedConv2dLoop wants (N, C, H, W) "
         "tensors and cuts them along axis 1.",
-        "Either permute first, `x_nhwc.permute(0, 3, 1, 2)`, and then chunk along dim 1; or chunk along the "
-        "last axis and permute each piece. Return a list.",
+        "`Tensor.permute` reorders the axes: give it, for each new position, the number of the old axis that "
+        "goes there. Either reorder first and then cut along the channel axis of the new layout, or cut along "
+        "the last axis first and reorder each piece. Return a list.",
     )
     _solution = CS(
         "def nhwc_groups(x_nhwc, groups):\n"

@@ -1,9 +1,9 @@
 """The misconception quiz of notebook 07: multiple choice, with feedback for every option.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431. Each wrong option is a misconception students really hold
-(is ResNeXt an ensemble? is `groups` the width of a group? are FLOPs time?), and its feedback
-says why it is wrong and where to look. The questions are MultipleChoiceProblems like every
+https://arxiv.org/abs/1611.05431. Each wrong option is a plausible misreading (is ResNeXt an
+ensemble? is `groups` the width of a group? are FLOPs time?), and its feedback says why it is
+wrong and where the paper or a library's source says so. The questions are MultipleChoiceProblems like every
 other exercise: `q1.check("b")`, `q1.hint()`, `q1.solution()`.
 
     >>> quiz()                      # in a notebook: radio buttons, feedback, a score line
@@ -22,13 +22,13 @@ class Ensemble(MultipleChoiceProblem):
     )
     _answer = "b"
     _feedback = (
-        "An ensemble averages the predictions of whole models trained independently. A path is a piece of "
-        "one block: its output is summed with the other paths' and feeds the next block.",
+        "An ensemble averages a set of independently trained networks (Sec. 2, 'Ensembling'). A path is a "
+        "piece of one block: its output is summed with the other paths' and feeds the next block.",
         "The paper argues exactly this: it is imprecise to call it ensembling, because the members being "
         "aggregated are trained jointly, not independently. Each block's sum is one transformation inside "
         "one network.",
-        "Forms (a), (b) and (c) compute the same function (Sec. 3.3); form (a) only writes the paths out. "
-        "If (a) were an ensemble, (c) would be one too.",
+        "Forms (a), (b) and (c) are strictly equivalent (Sec. 3.3, and Sec. 4 for BN and ReLU); form (a) only "
+        "writes the paths out. If (a) were an ensemble, (c) would be one too.",
         "Nothing in ResNeXt trains a path alone. A path reads the previous block's output, which all paths "
         "of all earlier blocks shaped together through one loss.",
     )
@@ -47,12 +47,14 @@ class GroupsArgument(MultipleChoiceProblem):
     )
     _answer = "a"
     _feedback = (
-        "`groups` is the number of groups, which is the cardinality C. Each group holds d = 128 / 32 = 4 "
-        "channels, and the group width C·d = 128 is the conv's whole width.",
+        "`groups` is the number of groups, which is the cardinality C: the grouped layer of Fig. 3(c) "
+        "'performs 32 groups of convolutions whose input and output channels are 4-dimensional' (Sec. 3.3). "
+        "The group width C·d = 128 is the conv's whole width.",
         "`groups` counts groups, not channels per group: groups=4 makes 4 paths of 32 channels, another "
-        "network. An argument named `groups` that holds the channels per group (as d2l's ResNeXtBlock has) "
-        "invites exactly this slip.",
-        "The name reads C x d: 32x4d is 32 paths, each 4 channels wide (Table 1).",
+        "network. d2l's `ResNeXtBlock` takes an argument named `groups` that holds the channels per group "
+        "(it passes `bot_channels // groups` to the conv), a name that invites exactly this slip.",
+        "The name reads C x d: 32x4d is the template with cardinality 32 and bottleneck width 4d "
+        "(Sec. 5.1, 'Notations'; Table 1).",
         "128 is the group width C·d, the width of the whole 3x3 conv. d is the width of one path: 128 / 32 "
         "= 4.",
     )
@@ -69,9 +71,10 @@ class Depthwise(MultipleChoiceProblem):
     )
     _answer = "a"
     _feedback = (
-        "nn.Conv2d(c, c, 3, groups=c) is depthwise: one channel per group (Xception, MobileNet). The paper "
-        "calls it channel-wise convolution, the special case of groups equal to channels. ResNeXt sits in "
-        "between: in conv2, 32 groups of 4 channels; with groups=1 it is ResNet.",
+        "nn.Conv2d(c, c, 3, groups=c) is depthwise: one channel per group, which PyTorch's Conv2d "
+        "documentation calls a depthwise convolution. The paper calls this special case, groups equal to "
+        "channels, channel-wise convolution, part of Sifre and Mallat's separable convolutions (Sec. 2). "
+        "ResNeXt sits in between: in conv2, 32 groups of 4 channels; with groups=1 it is ResNet.",
         "That describes an ordinary conv. Depthwise filters each channel with its own filter only, which is "
         "a grouped conv with one channel per group.",
         "Only groups = channels is depthwise. With groups=32 over 128 channels, each group still mixes its "
@@ -79,7 +82,7 @@ class Depthwise(MultipleChoiceProblem):
         "The 1x1 conv that usually follows a depthwise conv is the pointwise conv; the two together make a "
         "depthwise separable conv.",
     )
-    _source = "Xie et al. 2017, Sec. 2, 'Grouped convolutions'; Chollet 2017 (Xception)"
+    _source = "Xie et al. 2017, Sec. 2, 'Grouped convolutions'; PyTorch torch/nn/modules/conv.py, Conv2d docs"
 
 
 class FlopsAndSpeed(MultipleChoiceProblem):
@@ -95,16 +98,20 @@ class FlopsAndSpeed(MultipleChoiceProblem):
     _answer = "b"
     _feedback = (
         "FLOPs count arithmetic, not time. A grouped conv reads and writes as many activations as a dense "
-        "one but does fewer multiply-adds per byte, so memory traffic weighs more.",
-        "ShuffleNet V2 (Ma et al. 2018) makes the point: FLOPs are an indirect measure of speed, and many "
-        "groups raise the memory access cost at equal FLOPs. Time both models on your machine before you "
-        "trust a FLOPs table.",
-        "Small pieces are harder to run efficiently, not easier: each group is a small matrix product, and "
-        "small products use the hardware less well than one large one.",
-        "The gap between FLOPs and time shows on CPUs and GPUs alike: both are limited by memory traffic "
-        "and by how well a library's kernels handle grouped convs.",
+        "conv of the same width but does fewer multiply-adds per value it moves, so memory traffic weighs "
+        "more (ShuffleNet V2, Sec. 2, Eq. 2).",
+        "The paper measured it: training ResNeXt-101 (32x4d) took 0.95 s per mini-batch against 0.70 s for "
+        "ResNet-101 of similar FLOPs (Sec. 5.1, 'Performance'). ShuffleNet V2 (Ma et al. 2018) calls FLOPs an "
+        "indirect metric of speed, and its guideline G2 says that at equal FLOPs more groups cost more memory "
+        "access. Time both models on your machine before you trust a FLOPs table.",
+        "The paper's own measurement says otherwise: ResNeXt-101 (32x4d) trained at 0.95 s per mini-batch "
+        "against 0.70 s for ResNet-101 of similar FLOPs, with Torch's grouped convolution, which the "
+        "authors call 'brute-force and not parallelization-friendly' (Sec. 5.1, 'Performance').",
+        "The paper measured its overhead on GPUs and expected less on CPUs (Sec. 5.1). ShuffleNet V2 found 8 "
+        "groups more than two times slower than 1 on a GPU and up to 30% slower on an ARM CPU, at equal FLOPs "
+        "(Sec. 2, G2). The size of the gap depends on the device and the library: measure it on yours.",
     )
-    _source = "Ma et al. 2018 (ShuffleNet V2), guideline G2"
+    _source = "Xie et al. 2017, Sec. 5.1, 'Performance'; Ma et al. 2018 (ShuffleNet V2), Sec. 2, guideline G2"
 
 
 class FormsBAndC(MultipleChoiceProblem):
@@ -117,16 +124,18 @@ class FormsBAndC(MultipleChoiceProblem):
     )
     _answer = "a"
     _feedback = (
-        "Sec. 3.3: the forms are equivalent. `blocks.convert(block, 'b')` copies the weights, and the "
-        "outputs agree to float32 precision in training and in eval mode.",
+        "The three forms are strictly equivalent (Sec. 3.3, and Sec. 4 for where BN and ReLU go). "
+        "`blocks.convert(block, 'b')` copies the weights, and the outputs agree to float32 precision in "
+        "training and in eval mode.",
         "They have exactly the same weights: the C path convs of (b) are the C groups' filters of (c) (the "
         "fused weight is block-diagonal, see grouped.py). Check with counting.count_params.",
-        "The same function cannot be more accurate. (b) is only slower, because it runs C small convs one "
-        "after another.",
-        "BatchNorm normalises each channel on its own, so one BN over the concatenated paths is the same as "
-        "one BN per path, in training and in eval mode.",
+        "The same function cannot be more accurate: the authors trained all three forms and obtained the "
+        "same results, and chose (c) because it is more succinct and faster (Sec. 4).",
+        "BatchNorm normalises each channel on its own, with its own statistics and its own scale and shift "
+        "(Ioffe and Szegedy 2015, Sec. 3.2), so one BN over the concatenated paths is the same as one BN per "
+        "path, in training and in eval mode.",
     )
-    _source = "Xie et al. 2017, Sec. 3.3 and Fig. 3"
+    _source = "Xie et al. 2017, Sec. 3.3, Sec. 4 and Fig. 3"
 
 
 class WhereTheStrideGoes(MultipleChoiceProblem):
@@ -140,17 +149,19 @@ class WhereTheStrideGoes(MultipleChoiceProblem):
     )
     _answer = "a"
     _feedback = (
-        "This is torchvision's 'ResNet v1.5': the strided 3x3 sees every input position. The shortcut's 1x1 "
-        "projection gets stride 2 too, so the shapes match at the addition.",
-        "That is ResNet v1, as in the original ResNet. It works, but a strided 1x1 reads one position in "
-        "four and drops the rest; torchvision moved the stride to the 3x3. `diagnose` reports the v1 layout "
-        "as info.",
+        "The ResNeXt paper puts it there too: 'stride-2 convolutions in the 3x3 layer of the first block in "
+        "each stage' (Sec. 4); torchvision's Bottleneck calls this layout 'ResNet V1.5'. The strided 3x3 "
+        "sees every input position, and the shortcut's 1x1 projection gets stride 2 too, so the shapes "
+        "match at the addition.",
+        "That is ResNet v1: torchvision's Bottleneck comment says the original implementation of He et al. "
+        "2016 puts the stride on the first 1x1. It works, but a strided 1x1 reads one position in four and "
+        "drops the rest. `diagnose` reports the v1 layout as info.",
         "Then the map shrinks 8x in one block instead of 2x, and the shortcut no longer fits. "
         "pitfalls.keras_strides shows the damage: a 1x1 map by conv4.",
         "Then the 1x1 and the 3x3 before it work at full resolution, and the stride throws away 3/4 of what "
         "they computed.",
     )
-    _source = "torchvision models/resnet.py, Bottleneck docstring"
+    _source = "Xie et al. 2017, Sec. 4; torchvision models/resnet.py, the comment on Bottleneck"
 
 
 class Table2Widths(MultipleChoiceProblem):
@@ -164,7 +175,7 @@ class Table2Widths(MultipleChoiceProblem):
     )
     _answer = "a"
     _feedback = (
-        "A block costs C·(256·d + 9·d² + d·256) parameters. The 9·d² term of the 3x3 falls fast as d "
+        "A block costs C·(256·d + 9·d² + d·256) parameters (Eq. 4). The 9·d² term of the 3x3 falls fast as d "
         "shrinks, so the thinner paths leave room for a wider block overall: C·d = 64, 80, 96, 112, 128.",
         "Each path has its own weights: 32 paths of width 64 would cost about 32x a ResNet block.",
         "That keeps the 1x1s' cost but not the 3x3s': at C·d = 64 the 3x3 term C·9·d² falls C-fold, so the "
@@ -172,7 +183,7 @@ class Table2Widths(MultipleChoiceProblem):
         "At fixed complexity, more paths must each be thinner; only the total C·d grows, and only a little "
         "(64 to 128).",
     )
-    _source = "Xie et al. 2017, Table 2"
+    _source = "Xie et al. 2017, Table 2 and Eq. 4"
 
 
 class GroupedConvWeights(MultipleChoiceProblem):
@@ -193,7 +204,7 @@ class GroupedConvWeights(MultipleChoiceProblem):
         "channels.",
         "That is a depthwise conv (groups=128): one input channel per group.",
     )
-    _source = "PyTorch nn.Conv2d: weight shape (out, in / groups, k, k)"
+    _source = "PyTorch torch/nn/modules/conv.py: Conv2d's weight has shape (out, in / groups, k, k)"
 
 
 class GroupedFirst1x1(MultipleChoiceProblem):
@@ -208,16 +219,17 @@ class GroupedFirst1x1(MultipleChoiceProblem):
     _answer = "a"
     _feedback = (
         "In Fig. 3(a) every path reads all 256 input channels. ShuffleNet does group its 1x1s, and adds a "
-        "channel shuffle to mix the groups again. pitfalls.grouped_first_1x1 shows the cost: 8.4M fewer "
-        "parameters and another network; `diagnose` flags it.",
+        "channel shuffle so that each group of the next layer reads from every group (Zhang et al. 2018, "
+        "Sec. 3.1). pitfalls.grouped_first_1x1 shows the cost: 8.4M fewer parameters and another network; "
+        "`diagnose` flags it.",
         "It is another network: the paths stop seeing each other's input channels, and ResNeXt-50 loses "
-        "8.4M of its 25.0M parameters. Fig. 3 groups only the 3x3.",
-        "256, 512 and 1024 all divide by 32, so it runs. That is what makes the bug quiet: only the "
+        "8.4M of its 25.0M parameters. Table 1 marks only the 3x3 with C=32.",
+        "64, 256, 512, 1024 and 2048 all divide by 32, so it runs. That is what makes the bug quiet: only the "
         "parameter count (16.6M instead of 25.0M) gives it away.",
         "In form (a) each path's 1x1 reads every input channel, so form (a) equals form (c) with an "
         "ungrouped first 1x1.",
     )
-    _source = "Xie et al. 2017, Fig. 3; Zhang et al. 2018 (ShuffleNet), Sec. 3.1"
+    _source = "Xie et al. 2017, Fig. 3 and Table 1; Zhang et al. 2018 (ShuffleNet), Sec. 3.1"
 
 QUESTIONS = [Ensemble, GroupsArgument, Depthwise, FlopsAndSpeed, FormsBAndC, WhereTheStrideGoes, Table2Widths,
              GroupedConvWeights, GroupedFirst1x1]
