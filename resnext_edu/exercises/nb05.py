@@ -1,7 +1,7 @@
 """Questions for notebook 05, training: `from resnext_edu.exercises.nb05 import *`.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431, Table 2 (equal complexity), Table 3 and Sec. 5.3 (training).
+https://arxiv.org/abs/1611.05431, Sec. 3.4 and Table 2 (equal complexity), Table 3, Appendix A (the CIFAR recipe).
 """
 import math
 import statistics
@@ -20,8 +20,9 @@ class MiniWidthForC16(Problem):
     _hints = (
         "Our mini's stage-1 block has 128 channels in and out, and its ResNet (C = 1) has d = 32. "
         "Write the block's conv weights for C = 16 as a function of d and compare them with the ResNet's.",
-        "Budget: 128·32 + 3·3·32·32 + 32·128. Try every whole d and keep the nearest: "
-        "`min(range(1, 33), key=lambda d: abs(16 * (128 * d + 9 * d * d + d * 128) - budget))`.",
+        "Budget: the ResNet's block has 128·32 + 3·3·32·32 + 32·128 conv weights; with C = 16 the block has "
+        "16·(128·d + 3·3·d·d + d·128). Find where the two are equal, then compare the whole numbers on either "
+        "side and keep the one whose block is nearer the budget.",
     )
     _solution = CS(
         "budget = 128 * 32 + 3 * 3 * 32 * 32 + 32 * 128  # the ResNet's block: C = 1, d = 32\n"
@@ -64,7 +65,8 @@ class StepsPerEpochDDP(EqualityProblem):
     _solution = CS("steps_per_rank = (60_000 // 4) // (128 // 4)")
     _typical_mistake = CS("steps_per_rank = (60_000 // 4) // 128  # each rank takes 128 images per step")
     _correct_message = ("Well done: the same number of steps as one process with batch 128, so the learning-rate "
-                        "schedule, and the results, do not depend on how many GPUs you use.")
+                        "schedule does not depend on how many GPUs you use. BatchNorm's statistics do: each rank "
+                        "normalises its own 32 images, unless you pass `--sync-bn`.")
 
     @property
     def _expected(self):
@@ -93,7 +95,8 @@ class MeanErrorC32(Problem):
     _hints = (
         "`rows` holds one dict per run. Keep the rows whose 'config' is 'c32', and read their "
         "'final_test_error'.",
-        "`statistics.mean(r['final_test_error'] for r in rows if r['config'] == 'c32')`.",
+        "Collect the 'final_test_error' of the c32 rows only (a comprehension with an `if` on 'config'), then "
+        "average them with `statistics.mean`.",
     )
     _solution = CS("import statistics\n"
                    "c32_mean_error = statistics.mean(r['final_test_error'] for r in rows if r['config'] == 'c32')")
@@ -132,10 +135,10 @@ class GroupWeightNorms(Problem):
     _setup = CS("from resnext_edu import experiment, train\n"
                 "trained, _ = train.load_model(experiment.committed_checkpoint('c32'))")
     _hints = (
-        "`conv = trained.layer1[0].conv2` has groups=32 and weight shape (C·d, d, 3, 3) = (64, 2, 3, 3). "
+        "The conv is `trained.layer1[0].conv2`: groups=32 and weight shape (C·d, d, 3, 3) = (64, 2, 3, 3). "
         "The output filters of group g are rows g·d to (g+1)·d - 1: consecutive blocks of d = 2 rows.",
-        "Reshape so that each row holds one group's weights, then take the norm of each row: "
-        "`conv.weight.reshape(conv.groups, -1).norm(dim=1)`.",
+        "Reshape the weight so that each of 32 rows holds one group's 2·2·3·3 = 36 numbers (the first dimension "
+        "is the number of groups, the rest is flattened), then take the L2 norm along each row.",
     )
     _solution = CS("conv = trained.layer1[0].conv2\n"
                    "group_norms = conv.weight.detach().reshape(conv.groups, -1).norm(dim=1)")

@@ -1,7 +1,8 @@
 """Questions for notebook 06, the ResNet family: `from resnext_edu.exercises.nb06 import *`.
 
 Hu et al., "Squeeze-and-Excitation Networks", CVPR 2018, https://arxiv.org/abs/1709.01507, Sec. 3;
-Zhang et al., "ResNeSt: Split-Attention Networks", 2020, https://arxiv.org/abs/2004.08955, Sec. 3;
+Zhang et al., "ResNeSt: Split-Attention Networks", 2020, https://arxiv.org/abs/2004.08955, Sec. 3.1 and the
+authors' `splat.py` (the radix-major grouped conv);
 Gao et al., "Res2Net: A New Multi-scale Backbone Architecture", TPAMI 2019,
 https://arxiv.org/abs/1904.01169, Sec. 3.
 """
@@ -20,8 +21,9 @@ class SEParams(EqualityProblem):
 
     _var = "se_params"
     _hints = (
-        "The excitation is two fully connected layers, 256 → 256/16 → 256, and each has a bias as well as "
-        "its weights (Hu et al. 2018, Sec. 3.2).",
+        "The excitation is two fully connected layers, 256 → 256/16 → 256 (Hu et al. 2018, Sec. 3.2). The paper's "
+        "Eq. 3 and its count in Sec. 4 (Eq. 5) show only the weights, but the implementations, timm's and this "
+        "course's `SEModule`, give each layer a bias too.",
         "The first layer has 256·16 weights and 16 biases; the second 16·256 weights and 256 biases.",
     )
     _solution = CS("se_params = (256 * 16 + 16) + (16 * 256 + 256)")
@@ -55,9 +57,10 @@ class SplitAttentionMACs(EqualityProblem):
     _var = "split_macs"
     _hints = (
         "The conv takes the K·d = 64 channels in and gives R·64 = 256 out, one 64-channel set per split, "
-        "and has K·R groups (Zhang et al. 2020, Sec. 3.2). A conv does one MAC per weight per output position.",
-        "With 4 groups, each output channel reads 64/4 = 16 input channels through a 3x3 kernel: "
-        "56·56·3·3·16·256.",
+        "and has K·R groups (the radix-major layout of the authors' `splat.py`, which timm follows). A conv does "
+        "one MAC per weight per output position.",
+        "With 4 groups, each output channel reads 64/4 = 16 input channels through a 3x3 kernel. Count the MACs of "
+        "one output channel at one position, then multiply by the number of output channels and of positions.",
     )
     _solution = CS("split_macs = 56 * 56 * 3 * 3 * (64 // 4) * (4 * 64)")
     _typical_mistake = CS("split_macs = 56 * 56 * 3 * 3 * 64 * (4 * 64)")
@@ -68,8 +71,8 @@ class SplitAttentionMACs(EqualityProblem):
             conv = SplitAttention(64, cardinality=1, radix=4).conv
         return count_macs(conv, (64, SIDE, SIDE))
     _correct_message = ("Well done. That is exactly what ResNet's 64-channel 3x3 costs (56·56·3·3·64·64), and "
-                        "what R = 1 and R = 2 cost: each of the R splits reads only d/R of the channels, so the "
-                        "radix multiplies the outputs but not the work. "
+                        "what R = 1 and R = 2 cost: in this radix-major layout each of the R splits reads only d/R "
+                        "of the channels, so the radix multiplies the outputs but not the work. "
                         "`counting.count_macs(family.SplitAttention(64, 1, 4).conv, (64, 56, 56))` agrees.")
 
     @property
@@ -91,9 +94,11 @@ class BuildRes2NetBlock(Problem):
     _var = "block_14w_8s"
     _setup = CS("from resnext_edu import family")
     _hints = (
-        "`family.Res2NetBlock(in_channels, out_channels, cardinality, bottleneck_width, scale)` builds one; "
-        "with C = 1 the part width w is bottleneck_width. The name 14w_8s reads w x s.",
-        "`family.Res2NetBlock(256, 256, cardinality=1, bottleneck_width=14, scale=8)`.",
+        "`family.Res2NetBlock` takes (in_channels, out_channels, cardinality, bottleneck_width, scale), in that "
+        "order. The name 14w_8s reads w x s: w channels in each part, s parts.",
+        "Res2Net proper has cardinality 1, so the part width w is the bottleneck_width. A conv2-stage block after "
+        "the first keeps 256 channels in and out. Pass the last three arguments by name, so that w and s cannot "
+        "swap places.",
     )
     _solution = CS("block_14w_8s = family.Res2NetBlock(256, 256, cardinality=1, bottleneck_width=14, scale=8)")
     _typical_mistake = CS("block_14w_8s = family.Res2NetBlock(256, 256, 1, 8, 14)")
