@@ -29,9 +29,9 @@ def conv_bn_relu(in_channels, out_channels, kernel_size=1, eps=BN_EPS):
 class InceptionResNetA(nn.Module):
     """Three branches of different topology, concatenated, 1x1, scaled residual (Szegedy et al. 2017, Fig. 16).
 
-    in_channels: width of the grid, in and out (320 in Inception-ResNet-v2).
+    in_channels: width of the grid, in and out (320 in TF-slim's and timm's Inception-ResNet-v2).
     scale:       the residual is multiplied by it before the sum, to keep training stable
-                 (Sec. 3.3: 0.1 to 0.3; 0.17 for this block).
+                 (Sec. 3.3: factors between 0.1 and 0.3; 0.17 in TF-slim's and timm's model).
     """
 
     def __init__(self, in_channels=320, scale=0.17, eps=BN_EPS):

@@ -4,7 +4,7 @@ Gao et al., "Res2Net: A New Multi-scale Backbone Architecture", TPAMI 2019,
 https://arxiv.org/abs/1904.01169. The 1x1 conv's output is split into s parts of w channels
 (s is the scale). Each part but one gets a 3x3 conv, and each conv also sees the previous
 conv's output, so later parts have larger receptive fields (Sec. 3.1, Fig. 2(b)). Res2NeXt
-makes every small conv a grouped conv of cardinality C (Sec. 3.2). Layer names follow timm's
+makes every small conv a grouped conv of cardinality C (Sec. 3.2.1, Fig. 3). Layer names follow timm's
 `res2net.py` (`convs.i`, `bns.i`), so timm's weights load with strict=True.
 """
 from functools import partial
@@ -24,9 +24,10 @@ class Res2NetBlock(nn.Module):
     """1x1 to s parts of width w, hierarchical 3x3 convs, concatenation, 1x1 (Gao et al. 2019, Fig. 2(b)).
 
     cardinality, bottleneck_width: C and d; each part has w = C·d channels, and its 3x3 conv
-    C groups (Res2NeXt, Sec. 3.2). Res2Net proper has C = 1, so w = d (the "26w" of res2net50_26w_4s).
+    C groups (Res2NeXt, Sec. 3.2.1). Res2Net proper has C = 1, so w = d (the "26w" of res2net50_26w_4s).
     scale: s, the number of parts (the "4s").
-    The first block of a stage (stride 2, or a width change) cannot chain its parts: each conv
+    The first block of a stage (stride 2, or a width change) does not chain its parts, as in the
+    authors' code (stype='stage'; the paper does not describe it): each conv
     sees only its own part, and the last part is average-pooled to the new size.
     """
 
@@ -94,7 +95,7 @@ def res2net50_14w_8s(num_classes=1000):
 
 @register_model
 def res2next50(num_classes=1000):
-    """Res2NeXt-50 (4s, 8x4d): each part a grouped conv of cardinality 8 (Gao et al. 2019, Sec. 3.2)."""
+    """Res2NeXt-50 (4s, 8x4d): each part a grouped conv of cardinality 8 (Gao et al. 2019, Sec. 3.2.1)."""
     model_args = dict(layers=[3, 4, 6, 3], bottleneck_width=4, scale=4, cardinality=8)
     return res2net(**model_args, num_classes=num_classes)
 

@@ -22,7 +22,7 @@ RADIX_MEANING = "R = 1 gates each channel with a sigmoid, R = 2 or more splits i
 
 
 def attention_channels(channels, radix, reduction=4):
-    """Width of the attention's hidden layer: channels·R / 4, a multiple of 8, at least 32 (Sec. 3.1)."""
+    """Width of the attention's hidden layer: channels·R / 4, at least 32 (the authors' splat.py), a multiple of 8 (timm)."""
     return make_divisible(channels * radix / reduction, 8, min_value=32)
 
 
@@ -60,7 +60,7 @@ class SplitAttention(nn.Module):
         attn = check_split_attention(channels, cardinality, radix)
         check_stride(stride)
         self.cardinality, self.radix = cardinality, radix
-        # K·R groups: every split of every cardinal group is its own path (radix-major, Sec. 3.2)
+        # K·R groups: every split of every cardinal group is its own path (radix-major, as the authors' splat.py)
         self.conv = conv3x3(channels, channels * radix, stride, groups=cardinality * radix)
         self.bn0 = nn.BatchNorm2d(channels * radix)
         self.act0 = nn.ReLU(inplace=True)
@@ -158,7 +158,7 @@ def resnest14d(num_classes=1000):
 
 @register_model
 def resnest26d(num_classes=1000):
-    """ResNeSt-26d: two blocks per stage, radix 2, 1s1x64d."""
+    """ResNeSt-26d: two blocks per stage, radix 2, 2s1x64d."""
     model_args = dict(layers=[2, 2, 2, 2], radix=2, cardinality=1, bottleneck_width=64)
     return ResNeSt(**model_args, num_classes=num_classes)
 

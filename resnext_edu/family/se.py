@@ -16,7 +16,7 @@ from ..registry import register_model
 
 
 def se_channels(channels, reduction=16):
-    """Width of the SE bottleneck, channels / r rounded to a multiple of 8 (Hu et al. 2018, Sec. 3.2)."""
+    """Width of the SE bottleneck: channels / r (Hu et al. 2018, Sec. 3.2), rounded to a multiple of 8 as timm does."""
     return make_divisible(channels / reduction, 8, round_limit=0.0)
 
 
