@@ -12,15 +12,17 @@ from .blocks import BLOCK_FORMS, FORMS, BasicBlock, Bottleneck
 from .checks import check_choice, check_size
 from .registry import register_model
 
-# Blocks per stage for each depth (He et al. 2016, Table 1; Xie et al. 2017, Table 1).
+# Blocks per stage for each depth (He et al. 2016, Table 1; Xie et al. 2017, Table 1; 200: He et al.
+# 2016b, built by Xie et al. from fb.resnet.torch for Table 4).
 IMAGENET_LAYERS = {
     18: (BasicBlock, [2, 2, 2, 2]),
     34: (BasicBlock, [3, 4, 6, 3]),
     50: (Bottleneck, [3, 4, 6, 3]),
     101: (Bottleneck, [3, 4, 23, 3]),
     152: (Bottleneck, [3, 8, 36, 3]),
+    200: (Bottleneck, [3, 24, 36, 3]),  # He et al. 2016b's ResNet-200, as in timm's resnet200
 }
-RESNEXT_DEPTHS = (29, 50, 101, 152)  # 29 is the paper's CIFAR network: 3 stages of 3 blocks
+RESNEXT_DEPTHS = (29, 50, 101, 152, 200)  # 29 is the paper's CIFAR network: 3 stages of 3 blocks
 STAGE_WIDTHS = (256, 512, 1024, 2048)  # output channels of the four ImageNet stages (Xie et al. 2017, Table 1)
 
 
@@ -101,7 +103,7 @@ class ResNet(nn.Module):
 
 
 def resnet(depth, num_classes=1000, in_channels=3):
-    """ResNet-18/34/50/101/152 (He et al. 2016, Table 1)."""
+    """ResNet-18/34/50/101/152 (He et al. 2016, Table 1) and -200 (He et al. 2016b; Xie et al. 2017, Table 4)."""
     check_choice("depth", depth, tuple(IMAGENET_LAYERS))
     block, layers = IMAGENET_LAYERS[depth]
     widths = [w // 4 * block.expansion for w in STAGE_WIDTHS]

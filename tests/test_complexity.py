@@ -18,6 +18,7 @@ from resnext_edu.complexity import (block_complexity, block_params, equal_comple
 from resnext_edu.counting import count_macs, count_params
 from resnext_edu.family import Res2NetBlock, ResNeStBlock, SEModule, SEResNeXtBlock
 from resnext_edu.models import resnext
+from resnext_edu.references import load
 from resnext_edu.registry import MODELS
 
 # resnext_complexity arguments (depth, C, d, num_classes, input side) of the bottleneck models.
@@ -61,6 +62,21 @@ def test_resnext_complexity_equals_built_model(depth, cardinality, width, num_cl
         net = resnext(depth, cardinality, width, num_classes)
     expected = (count_params(net), count_macs(net, (3, side, side)))
     assert resnext_complexity(depth, cardinality, width, num_classes, side) == expected
+
+
+TABLE4 = load("torchvision_configs")["models"]  # torchvision's ResNet class, scripts/torchvision_configs.py
+DEPTHS = {(3, 4, 23, 3): 101, (3, 24, 36, 3): 200}
+
+
+@pytest.mark.parametrize("name", list(TABLE4))
+def test_table4_networks_match_torchvision(name):
+    ref = TABLE4[name]
+    depth = DEPTHS[tuple(ref["layers"])]
+    expected = (ref["params"], ref["macs_224"])
+    assert resnext_complexity(depth, ref["groups"], ref["width_per_group"]) == expected
+    with torch.device("meta"):
+        net = resnext(depth, ref["groups"], ref["width_per_group"])
+    assert (count_params(net), count_macs(net, (3, 224, 224))) == expected
 
 
 def test_resnext_complexity_matches_torchvision_without_building():

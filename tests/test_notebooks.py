@@ -4,6 +4,8 @@
 - It ends with a References section that names the section, table or figure each source is used for.
 - Before its key results it asks the student to predict ("**Predict first.**"), then reveals.
 - Its figures use the course style: the first code cell calls `viz.use_style()`.
+- It opens with the sentence of the paper's abstract or introduction that it tests, quoted word for
+  word (checked against tests/data/xie2017_abstract_intro.txt), and closes with "The claim, revisited".
 """
 import json
 import re
@@ -12,6 +14,9 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+PAPER = (Path(__file__).resolve().parent / "data" / "xie2017_abstract_intro.txt").read_text(encoding="utf-8")
+QUOTE = re.compile(r'^> "(?P<quote>.+)" \(Xie et al\. 2017, (?P<where>Abstract|Sec\. 1)\)$', re.M)
+REVISITED = "## The claim, revisited"
 PREDICT = "**Predict first.**"
 CITATION = re.compile(r"\b(Sec\.|Section|Table|Fig\.|Figure|Eq\.|Appendix|Algorithm)\s*\d|docs?\b|source\b|`[\w./]+\.py`")
 
@@ -80,3 +85,51 @@ def test_asks_for_predictions_before_key_results(path):
 def test_figures_use_the_course_style(path):
     first = next("".join(c["source"]) for c in cells(path) if c["cell_type"] == "code")
     assert "viz.use_style()" in first
+
+
+def _words(text):
+    return " ".join(text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').split())
+
+
+def paper_part(where):
+    """The Abstract or Sec. 1 of the stored paper text."""
+    abstract, intro = PAPER.split("## Abstract", 1)[1].split("## Sec. 1", 1)
+    return _words(abstract if where == "Abstract" else intro)
+
+
+def opening_quote_problems(notebook_cells):
+    """What is wrong with the quotation that opens a notebook (an empty list if nothing)."""
+    first = markdown(notebook_cells[0])
+    match = QUOTE.search(first)
+    if not match:
+        return ['cell 0 has no line `> "..." (Xie et al. 2017, Abstract)` (or `Sec. 1`)']
+    if _words(match["quote"]) not in paper_part(match["where"]):
+        return [f"the quotation is not word for word in the paper's {match['where']}: {match['quote'][:60]}..."]
+    return []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_opens_with_the_sentence_it_tests(path):
+    assert opening_quote_problems(cells(path)) == []
+
+
+def test_the_quotation_check_can_fail():
+    def nb(text):
+        return [{"cell_type": "markdown", "source": [text]}]
+    good = '# T\n\n> "Our network is constructed by repeating a building block that aggregates a set of ' \
+           'transformations with the same topology." (Xie et al. 2017, Abstract)\n'
+    assert opening_quote_problems(nb(good)) == []
+    assert opening_quote_problems(nb(good.replace("same topology", "same width")))
+    assert opening_quote_problems(nb(good.replace("Abstract", "Sec. 1")))  # the sentence is not in Sec. 1
+    assert opening_quote_problems(nb("# T\n\nNo quotation."))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_closes_with_the_claim_revisited(path):
+    texts = [markdown(c) for c in cells(path)]
+    revisited = [i for i, t in enumerate(texts) if t.lstrip().startswith(REVISITED)]
+    references = [i for i, t in enumerate(texts) if t.lstrip().startswith("## References")]
+    assert len(revisited) == 1, f"one '{REVISITED}' section: what the student can now confirm or doubt"
+    assert revisited[0] < references[-1]
+    body = texts[revisited[0]][len(REVISITED):]
+    assert len(re.findall(r"[.!?](\s|$)", body)) >= 3, "at least three sentences"

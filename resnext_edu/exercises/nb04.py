@@ -1,16 +1,16 @@
 """Questions for notebook 04, the whole ResNeXt: `from resnext_edu.exercises.nb04 import *`.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431, Sec. 3.4 (model capacity), Tables 1, 2 and 3.
+https://arxiv.org/abs/1611.05431, Sec. 3.4 (model capacity), Tables 1, 2, 3 and 4, Sec. 5.1 and Fig. 5.
 """
 import torch
 from torch import nn
 
 from ..blocks import ResNeXtBlockC
-from ..complexity import block_params
+from ..complexity import block_params, resnext_complexity
 from ..counting import breakdown, count_macs
 from ..models import resnext50_32x4d
-from .core import CS, EqualityProblem, Incorrect, Problem, bind_exercises
+from .core import CS, EqualityProblem, Incorrect, MultipleChoiceProblem, Problem, bind_exercises
 
 RESNET50_PARAMS = 25_557_032  # torchvision's resnet50
 BLOCKS_50 = (3, 4, 6, 3)  # blocks in stages conv2..conv5 (Table 1)
@@ -142,4 +142,83 @@ class BuildResNeXt50_8x14d(Problem):
                                  "Same budget, 8 paths: Table 3 gives it 22.3% top-1 error, against ResNet-50's 23.9%.")
 
 
-bind_exercises(globals(), [GroupedConvsMACs, BlockMACs, BuildResNeXt50_8x14d])
+def _smallest_width_for_twice():
+    """The smallest whole d at which ResNet-101 (1 x d) has at least twice the MACs of 1 x 64d."""
+    target = 2 * resnext_complexity(101, 1, 64)[1]
+    return next(d for d in range(64, 257) if resnext_complexity(101, 1, d)[1] >= target)
+
+
+class WidthForTwice(EqualityProblem):
+    """The bottleneck width that doubles ResNet-101's MACs, as the 'wider' row of Table 4 does."""
+
+    _var = "d_for_twice"
+    _hints = (
+        "Not every conv of a block grows the same way with d: the two 1x1 convs have 256·d and d·256 "
+        "weights, the 3x3 has 3·3·d·d. So doubling the cost takes neither twice d nor sqrt(2) times d.",
+        "Let the formulas do it: `complexity.resnext_complexity(101, 1, d)` returns (params, MACs). Try "
+        "widths above 64 in a loop, and stop at the first whose MACs reach twice those of d = 64.",
+    )
+    _solution = CS("base = complexity.resnext_complexity(101, 1, 64)[1]\n"
+                   "d_for_twice = next(d for d in range(64, 257) "
+                   "if complexity.resnext_complexity(101, 1, d)[1] >= 2 * base)")
+    _typical_mistake = CS("d_for_twice = 91  # 64 * sqrt(2): as if the cost grew as d squared")
+
+    @property
+    def _expected(self):
+        return _smallest_width_for_twice()
+
+    @property
+    def _correct_message(self):
+        d = self._expected
+        ratio = resnext_complexity(101, 1, d)[1] / resnext_complexity(101, 1, 64)[1]
+        return (f"Well done: at d = {d} ResNet-101 has {ratio:.2f} times its MACs. The paper's wider row "
+                "uses 1x100d, just short of twice (Table 4's networks all have about 15 billion FLOPs, "
+                "Sec. 5.1), and it gained 0.7 points where doubling C gained 1.3.")
+
+    @property
+    def _mistakes(self):
+        base = resnext_complexity(101, 1, 64)[1]
+
+        def times(d):
+            return f"{resnext_complexity(101, 1, d)[1] / base:.2f}"
+
+        return {
+            128: f"At d = 128 the network has {times(128)} times the MACs, more than twice: the 3x3 convs "
+                 "grow as d squared, so doubling d more than doubles their cost.",
+            91: f"At d = 91 the network has only {times(91)} times the MACs: only the 3x3 conv grows as d "
+                "squared. The 1x1 convs grow as d, and the stem, the projections and the fc layer not at all.",
+            90: f"At d = 90 the network has only {times(90)} times the MACs: only the 3x3 conv grows as d "
+                "squared. The 1x1 convs grow as d, and the stem, the projections and the fc layer not at all.",
+            100: f"That is the paper's wider ResNet-101, with {times(100)} times the MACs: close, but not yet "
+                 "twice. Keep going up one channel at a time.",
+        }
+
+
+class TrainingErrorReading(MultipleChoiceProblem):
+    _var = "fig5_reading"
+    _question = ("Fig. 5 shows ResNeXt-50 (32x4d) with a lower validation error than ResNet-50 and also a much "
+                 "lower training error. What does the paper conclude from the training error?")
+    _options = (
+        "ResNeXt regularises better: its paths act like dropout, so it overfits less.",
+        "The gain is not from regularisation but from stronger representations: ResNeXt fits even the "
+        "training set better.",
+        "ResNeXt was trained for more epochs than ResNet-50.",
+        "Nothing: a lower training error always comes with a lower validation error.",
+    )
+    _answer = "b"
+    _feedback = (
+        "A regulariser trades training fit for generalisation: it would raise the training error, or leave "
+        "it, while lowering the validation error. ResNeXt lowers both, which is why the paper rules "
+        "regularisation out as the source of the gain.",
+        "Right: 'the 32x4d ResNeXt also has a much lower training error than the ResNet counterpart, "
+        "suggesting that the gains are not from regularization but from stronger representations'.",
+        "Sec. 4 gives one recipe for all the ImageNet models (SGD, mini-batch 256, the same learning-rate "
+        "schedule); the comparison changes only the block.",
+        "Not at all: a network can fit its training set better and generalise worse (overfitting). Here "
+        "both errors fall, and the paper uses the training error to tell why.",
+    )
+    _source = "Xie et al. 2017, Sec. 5.1, 'Cardinality vs. Width', and Fig. 5"
+
+
+bind_exercises(globals(), [GroupedConvsMACs, BlockMACs, BuildResNeXt50_8x14d, WidthForTwice,
+                           TrainingErrorReading])

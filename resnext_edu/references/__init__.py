@@ -3,8 +3,10 @@
 torchvision_resnets.json holds, for torchvision's nine ResNets and ResNeXts, the parameter count,
 every state_dict key with its shape, and for three of them the first ten logits of the model
 filled with `fill_deterministic` on `reference_input()`; timm_family.json the same for timm's
-models of notebook 06. scripts/torchvision_reference.py and scripts/timm_reference.py wrote
-them, in an environment that had those libraries (neither is a dependency of the course).
+models of notebook 06; torchvision_configs.json the parameters and MACs of Table 4's networks
+built from torchvision's `ResNet` class. scripts/torchvision_reference.py, timm_reference.py and
+torchvision_configs.py wrote them, in an environment that had those libraries (neither is a
+dependency of the course).
 
 `torchvision_state_dict(name)` rebuilds such a state_dict, torchvision's names and shapes
 filled deterministically: what `torchvision.models.NAME().state_dict()` holds after the same
@@ -22,8 +24,9 @@ FOLDER = Path(__file__).resolve().parent
 
 @lru_cache(maxsize=None)
 def load(library):
-    """The saved figures of "torchvision" or "timm", as a dict (see the files for the keys)."""
-    files = {"torchvision": "torchvision_resnets.json", "timm": "timm_family.json"}
+    """The saved figures of "torchvision", "timm" or "torchvision_configs", as a dict (see the files)."""
+    files = {"torchvision": "torchvision_resnets.json", "timm": "timm_family.json",
+             "torchvision_configs": "torchvision_configs.json"}
     if library not in files:
         raise ValueError(f"library={library!r} is unknown; use one of {', '.join(map(repr, files))}")
     return json.loads((FOLDER / files[library]).read_text())
