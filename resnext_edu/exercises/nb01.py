@@ -1,7 +1,9 @@
-"""Questions for notebook 01, ResNet recap: residual learning, the two blocks, ResNet-50, shortcuts.
+"""Questions for notebook 01, ResNet recap: residual learning, the two blocks, ResNet-50, shortcuts, gradients.
 
 He et al., "Deep Residual Learning for Image Recognition", CVPR 2016 (Fig. 2, Fig. 5, Table 1),
-the network that Xie et al. 2017 (https://arxiv.org/abs/1611.05431) build ResNeXt from.
+the network that Xie et al. 2017 (https://arxiv.org/abs/1611.05431) build ResNeXt from, and
+He et al., "Identity Mappings in Deep Residual Networks", ECCV 2016
+(https://arxiv.org/abs/1603.05027, Sec. 2, Eqs. 4-5) for the gradient through the shortcut.
 """
 import copy
 
@@ -218,4 +220,66 @@ class ResNet101Params(EqualityProblem):
                         "74% more parameters for twice the depth.")
 
 
-bind_exercises(globals(), [IdentityBlock, BasicBlockParams, Layer3Shape, ResNet101Params, ProjectionBottleneck])
+class ResidualJacobian(Problem):
+    """q6: the Jacobian of two linear residual layers holds the identity (He et al. 2016b, Sec. 2, Eqs. 4-5)."""
+
+    _var = "jacobian"
+    _W1 = ((0.5, 0.0), (1.0, 0.0))  # the starter code's W1 and W2
+    _W2 = ((0.0, 1.0), (0.0, 0.5))
+    _setup = CS("W1 = torch.tensor([[0.5, 0.0], [1.0, 0.0]])\n"
+                "W2 = torch.tensor([[0.0, 1.0], [0.0, 0.5]])")
+    _hints = (
+        "Write one layer as a single matrix times its input: x + W x = (something) x. What is the Jacobian "
+        "of that layer, and what does the shortcut contribute to it?",
+        "The chain rule multiplies the two layers' Jacobians: d x_2 / d x_0 = (d x_2 / d x_1)(d x_1 / d x_0). "
+        "Mind the order: the later layer stands on the left.",
+        "`torch.eye(2)` is the 2×2 identity and `@` multiplies matrices. To check a result, "
+        "`torch.autograd.functional.jacobian` takes a function of x_0 and a point such as `torch.zeros(2)`.",
+    )
+    _solution = CS(
+        "I = torch.eye(2)\n"
+        "jacobian = (I + W2) @ (I + W1)  # each layer is (I + W) x; the chain rule puts layer 2 on the left"
+    )
+    _typical_mistake = CS("jacobian = W2 @ W1  # the product of the layers' weights")
+    _correct_message = ("Right: (I + W2)(I + W1) = I + W1 + W2 + W2 W1. The I is the direct term of He et al.'s "
+                        "Eq. 5: it passes the gradient from x_2 to x_0 whatever the weights are. The plain stack's "
+                        "Jacobian, W2 W1, has a zero second column here, so the second entry of x_0 would get no "
+                        "gradient at all.")
+
+    def _check(self, value):
+        if isinstance(value, torch.Tensor):
+            value = value.detach()
+        try:
+            got = torch.as_tensor(value, dtype=torch.float64)
+        except (TypeError, ValueError, RuntimeError):
+            raise Incorrect(f"Expected a 2×2 tensor (or nested list) of numbers, but `jacobian` is {value!r}.") from None
+        if got.shape != (2, 2):
+            raise Incorrect(f"Expected a 2×2 matrix: x_0 and x_2 have two entries each, so the Jacobian has "
+                            f"2 rows and 2 columns. Yours has shape {tuple(got.shape)}.")
+        I = torch.eye(2, dtype=torch.float64)
+        W1, W2 = torch.tensor(self._W1, dtype=torch.float64), torch.tensor(self._W2, dtype=torch.float64)
+        expected = (I + W2) @ (I + W1)
+        if torch.allclose(got, expected, atol=1e-6):
+            return
+        mistakes = [
+            (W2 @ W1, "That is the Jacobian of the plain stack x_2 = W2 W1 x_0: you left out both shortcuts. "
+                      "Each residual layer computes x + W x, so its Jacobian has the identity in it too."),
+            (W1 + W2, "You added the two layers' weights but left out the identity that the shortcuts carry, "
+                      "and the path through both layers."),
+            (I + W1 + W2, "Close: that has the direct term I and each layer's own term, but multiplying the two "
+                          "layers' Jacobians also gives a term for the path through both weight layers."),
+            (I + W2 @ W1, "That is the direct term plus the path through both weight layers, but the paths "
+                          "through only one of them (one shortcut, one weight layer) are missing."),
+            ((I + W1) @ (I + W2), "The factors are in the wrong order. x_2 depends on x_1 through layer 2, so by "
+                                  "the chain rule layer 2's Jacobian stands on the left."),
+            (expected.T, "That is the transpose. Row i of the Jacobian holds the derivatives of the i-th entry "
+                         "of x_2 with respect to each entry of x_0."),
+            (I, "That is only the direct term, the identity. The weight layers add their own terms to it."),
+        ]
+        advice = next((text for m, text in mistakes if torch.allclose(got, m, atol=1e-6)),
+                      "Work layer by layer: write each layer's Jacobian, then multiply them (or call `.hint()`).")
+        raise Incorrect(f"`jacobian` is {got.tolist()}, which is not right. {advice}")
+
+
+bind_exercises(globals(), [IdentityBlock, BasicBlockParams, Layer3Shape, ResNet101Params, ProjectionBottleneck,
+                           ResidualJacobian])

@@ -1,7 +1,7 @@
 """Questions for notebook 02, split-transform-merge: paths, their sum, and the cardinality C.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431, Sec. 3.2 (Eq. 1), Sec. 3.3 (Eq. 2-3, Fig. 3), Sec. 3.4 (Eq. 4) and Table 2.
+https://arxiv.org/abs/1611.05431, Sec. 3.2 (Eq. 1), Sec. 3.3 (Eq. 2-3, Fig. 3 and 4), Sec. 3.4 (Eq. 4) and Table 2.
 """
 import copy
 
@@ -118,8 +118,99 @@ class MergeLastConvs(FunctionProblem):
                             "goes to input channels i·d to (i+1)·d - 1), copy the weights, and use bias=False.")
 
 
+class FirstConvOfPath(FunctionProblem):
+    """q3: cut path i's first 3x3 conv out of a wide two-layer block (Sec. 3.3, Fig. 4: depth 2 is trivially wider)."""
+
+    _var = "first_conv_of_path"
+    _hints = (
+        "The wide block's first conv has C·w output channels, w for each path, and every path reads all of the "
+        "input. Which of the weight's axes, outputs or inputs, do the paths share out between them?",
+        "A conv's weight has shape (out_channels, in_channels, 3, 3). Path i's first conv keeps every input "
+        "channel and owns the wide conv's output channels i·w to (i+1)·w - 1, so its weight is a slice of the "
+        "wide weight along one axis only, the way the merge above stacked them.",
+        "Work out w from the wide conv's output channels and the cardinality, build a 3×3 conv from in_channels "
+        "to w with the same padding and no bias, copy path i's slice of the wide weight into it (under "
+        "`torch.no_grad()`, or through `.data`) and return it.",
+    )
+    _setup = CS(
+        "class DepthTwoPath(nn.Module):\n"
+        "    def __init__(self, in_channels, w, out_channels):\n"
+        "        super().__init__()\n"
+        "        self.conv1 = nn.Conv2d(in_channels, w, 3, padding=1, bias=False)\n"
+        "        self.relu = nn.ReLU()\n"
+        "        self.conv2 = nn.Conv2d(w, out_channels, 3, padding=1, bias=False)\n"
+        "\n"
+        "    def forward(self, x):\n"
+        "        return self.conv2(self.relu(self.conv1(x)))\n"
+        "\n"
+        "wide = DepthTwoPath(16, 4 * 4, 16)  # the notebook's wide block: C·w = 16"
+    )
+    _solution = CS(
+        "def first_conv_of_path(wide_conv1, i, cardinality):\n"
+        "    \"\"\"Path i's first 3x3 conv (in -> w), cut out of the wide block's first conv (in -> C·w).\"\"\"\n"
+        "    w = wide_conv1.out_channels // cardinality  # each path's width\n"
+        "    conv = nn.Conv2d(wide_conv1.in_channels, w, 3, padding=1, bias=False)  # reads all of x\n"
+        "    conv.weight.data.copy_(wide_conv1.weight[i * w:(i + 1) * w])  # path i's output channels\n"
+        "    return conv\n"
+        "\n"
+        "path_0 = first_conv_of_path(wide.conv1, 0, cardinality=4)  # a 3x3 conv, 16 -> 4"
+    )
+    _typical_mistake = CS(
+        "def first_conv_of_path(wide_conv1, i, cardinality):\n"
+        "    w = wide_conv1.out_channels // cardinality\n"
+        "    weight = wide_conv1.weight[:, i * w:(i + 1) * w]  # sliced along the inputs\n"
+        "    conv = nn.Conv2d(weight.shape[1], weight.shape[0], 3, padding=1, bias=False)\n"
+        "    conv.weight.data.copy_(weight)\n"
+        "    return conv"
+    )
+    _correct_message = ("Right: path i's first conv is rows i·w to (i+1)·w - 1 of the wide weight, with every input "
+                        "channel. Cut the second conv the same way along its inputs, and any wide two-layer block "
+                        "splits into C depth-2 paths: the two are the same thing, as Fig. 4 says.")
+
+    @staticmethod
+    def _test_conv():
+        """A small wide first conv: 5 channels in, C = 3 paths of width w = 2, so in != C·w and slices differ."""
+        conv = nn.Conv2d(5, 3 * 2, 3, padding=1, bias=False)
+        with torch.no_grad():
+            conv.weight.normal_(generator=torch.Generator().manual_seed(0))
+        return conv
+
+    def _sample_args(self):
+        return (self._test_conv(), 0, 3)
+
+    def _check(self, value):
+        c, w, cin = 3, 2, 5
+        wide_conv1 = self._test_conv()
+        x = torch.randn(2, cin, 6, 6, generator=torch.Generator().manual_seed(1))
+        with torch.no_grad():
+            want_all = wide_conv1(x)
+        for i in range(c):
+            conv = self._call(value, (copy.deepcopy(wide_conv1), i, c),
+                              "take the wide first conv, a path number i and the cardinality, and return an nn.Conv2d",
+                              returns=nn.Conv2d)
+            expected = (w, cin, 3, 3)
+            if tuple(conv.weight.shape) != expected:
+                raise Incorrect(f"For a test conv from {cin} to C·w = {c * w} channels with C = {c}, expected path "
+                                f"{i}'s conv to have weight shape {expected} ({w} outputs, each reading all {cin} "
+                                f"inputs), but yours has {tuple(conv.weight.shape)}. Every path reads the whole "
+                                "input; what path i owns is w of the wide conv's *output* channels, so slice the "
+                                "weight along dim 0, not dim 1.")
+            with torch.no_grad():
+                got = conv(x)
+            want = want_all[:, i * w:(i + 1) * w]
+            if got.shape != want.shape:
+                raise Incorrect(f"Path {i}'s conv gives an output of shape {tuple(got.shape)} on a 6×6 input, but "
+                                f"the wide conv's channels for that path have shape {tuple(want.shape)}. Keep the "
+                                "wide conv's padding (padding=1), so the map keeps its size.")
+            diff = (got - want).abs().max().item()
+            if diff > 1e-4:
+                raise Incorrect(f"Path {i}'s conv has the right shape, but its output differs from the wide conv's "
+                                f"output channels {i * w} to {(i + 1) * w - 1} by up to {diff:.3g}. Copy the "
+                                f"slice for path i (rows i·w to (i+1)·w - 1, here w = {w}) and use bias=False.")
+
+
 class Block8x14(Problem):
-    """q3: an aggregated block with C = 8 paths of width d = 14 (Table 2's fourth column)."""
+    """q4: an aggregated block with C = 8 paths of width d = 14 (Table 2's fourth column)."""
 
     _var = "block_8x14"
     _expected_weights = block_params(256, 8, 14)  # Sec. 3.4's count: C·(256·d + 3·3·d·d + d·256)
@@ -158,7 +249,7 @@ class Block8x14(Problem):
 
 
 class WidthFor16(EqualityProblem):
-    """q4: the d that keeps a C = 16 block at ResNet's complexity (Table 2 skips C = 16)."""
+    """q5: the d that keeps a C = 16 block at ResNet's complexity (Table 2 skips C = 16)."""
 
     _var = "d_for_16"
     _expected = 8
@@ -187,4 +278,4 @@ class WidthFor16(EqualityProblem):
                         "between Table 2's C = 8 (d = 14) and C = 32 (d = 4).")
 
 
-bind_exercises(globals(), [PathParams, MergeLastConvs, Block8x14, WidthFor16])
+bind_exercises(globals(), [PathParams, MergeLastConvs, FirstConvOfPath, Block8x14, WidthFor16])

@@ -1,7 +1,9 @@
 """Questions for notebook 03, grouped convolution: `from resnext_edu.exercises.nb03 import *`.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431, Sec. 3.3 and Fig. 3(c).
+https://arxiv.org/abs/1611.05431, Sec. 3.3 and Fig. 3(c). The channel shuffle is from Zhang et al.,
+"ShuffleNet: An Extremely Efficient Convolutional Neural Network for Mobile Devices", CVPR 2018,
+https://arxiv.org/abs/1707.01083, Sec. 3.1.
 """
 import copy
 
@@ -109,6 +111,70 @@ class GroupedConvMACs(EqualityProblem):
         }
 
 
+# What notebook 03's section 5 defines before its check yourself; the tests run it before a solution.
+_MASK_TOOLS = CS(
+    "from resnext_edu import viz\n"
+    "\n"
+    "def channel_shuffle(x, groups):\n"
+    "    n_batch, channels, height, width = x.shape\n"
+    "    x = x.reshape(n_batch, groups, channels // groups, height, width)\n"
+    "    return x.transpose(1, 2).reshape(n_batch, channels, height, width)\n"
+    "\n"
+    "def shuffle_matrix(channels, groups):\n"
+    "    order = channel_shuffle(torch.arange(channels).reshape(1, channels, 1, 1), groups).flatten()\n"
+    "    matrix = torch.zeros(channels, channels, dtype=torch.bool)\n"
+    "    matrix[torch.arange(channels), order] = True\n"
+    "    return matrix\n"
+    "\n"
+    "def through(*masks):\n"
+    "    return torch.linalg.multi_dot([m.double() for m in masks]) > 0\n"
+)
+
+
+class ShuffleInResNeXt(EqualityProblem):
+    """Fraction of (output, input) pairs connected by grouped 3x3, channel shuffle, grouped 3x3 at 32 groups of 4."""
+
+    _var = "resnext_shuffled"
+    _setup = _MASK_TOOLS
+    _rel_tol = 1e-6
+    _hints = (
+        "Chain three masks of 128 channels with `through`, the last layer first: a grouped layer's mask from "
+        "`viz.weight_mask`, the shuffle's from `shuffle_matrix`, and the first grouped layer's again. The "
+        "fraction is the mean of the boolean result, as a float.",
+        "Before you run it, reason it out. After the shuffle, a group of the second layer holds d = 4 channels: "
+        "from how many of the 32 groups of the first layer can they come? In the 16-channel example a group "
+        "held as many channels as there were groups.",
+    )
+    _solution = CS(
+        "grouped = viz.weight_mask(128, 128, groups=32)  # C = 32 groups of d = 4 channels\n"
+        "resnext_shuffled = through(grouped, shuffle_matrix(128, 32), grouped).float().mean().item()"
+    )
+    _typical_mistake = CS("resnext_shuffled = 1.0  # as in the 16-channel example")
+    _correct_message = ("Right: 1/8. After the shuffle each group of 4 channels takes one channel from each of "
+                        "only 4 of the 32 groups, so an output reaches 4 groups, 16 of the 128 inputs. One shuffle "
+                        "connects everything only when a group holds at least as many channels as there are "
+                        "groups (4 of 4 in the 16-channel example). With 32 groups of 4, ResNeXt would need "
+                        "several grouped layers and shuffles in a row to connect every channel; its dense 1x1 "
+                        "convs do it in every block.")
+
+    @property
+    def _expected(self):
+        c, d = 32, 4
+        return min(d, c) / c  # a new group samples min(d, C) of the C old groups
+
+    @property
+    def _mistakes(self):
+        return {
+            1.0: "A shuffle connects every output to every input only if each group, after the shuffle, can "
+                 "take a channel from every old group. Here a group holds d = 4 channels but there are 32 "
+                 "groups. Compute it with `through` instead of carrying over the 16-channel result.",
+            1 / 32: "That is two grouped layers with nothing between them: block-diagonal, 1/C. Put the "
+                    "shuffle's permutation matrix between the two masks.",
+            0.25: "That is the 16-channel example with 4 groups. Build the masks for ResNeXt's grouped "
+                  "layer: 128 channels in 32 groups.",
+        }
+
+
 class GroupedFromPaths(FunctionProblem):
     """The C separate 3x3 convs of form (b) are one grouped conv: form (c)'s conv2 (Fig. 3(b) -> 3(c))."""
 
@@ -208,4 +274,4 @@ class BuildDepthwiseConv(_ConvProblem):
                             "its own group of one, so no output channel mixes two input channels.")
 
 
-bind_exercises(globals(), [BuildGroupedConv, GroupedConvMACs, GroupedFromPaths, BuildDepthwiseConv])
+bind_exercises(globals(), [BuildGroupedConv, GroupedConvMACs, ShuffleInResNeXt, GroupedFromPaths, BuildDepthwiseConv])
