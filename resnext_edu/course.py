@@ -8,10 +8,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # (file, title, what it teaches, minutes to run top to bottom on 2 CPU cores; None = in preparation)
 NOTEBOOKS = [
     ("00_start_here.ipynb", "Start here", "the course map, an environment check, your first widget", 0.1),
-    ("01_resnet_recap.ipynb", "ResNet recap", "residual learning, basic vs bottleneck blocks, ResNet-50 from parts", 0.5),
-    ("02_split_transform_merge.ipynb", "Split, transform, merge", "aggregated transformations, form (a) by hand, cardinality", 0.5),
-    ("03_grouped_convolution.ipynb", "Grouped convolution", "from a loop of convs to groups=C, forms (a)=(b)=(c), FLOPs vs speed", 0.5),
-    ("04_resnext.ipynb", "The full ResNeXt", "ResNeXt-50 counted, Tables 1-3, the cardinality explorer, ResNeXt-29", 0.5),
+    ("01_resnet_recap.ipynb", "ResNet recap", "residual learning and its gradient, basic vs bottleneck blocks, ResNet-50 from parts", 0.5),
+    ("02_split_transform_merge.ipynb", "Split, transform, merge", "aggregated transformations, form (a) by hand, why depth 2 collapses, cardinality", 0.5),
+    ("03_grouped_convolution.ipynb", "Grouped convolution", "from a loop of convs to groups=C, dense to depthwise, channel shuffle, forms (a)=(b)=(c), FLOPs vs speed", 0.5),
+    ("04_resnext.ipynb", "The full ResNeXt", "ResNeXt-50 counted, Tables 1-4, the cardinality explorer, ResNeXt-29, the rest of the evidence", 0.5),
     ("05_training.ipynb", "Training at equal complexity", "ResNet vs ResNeXt trained on Fashion-MNIST, with seeds", 0.5),
     ("06_resnet_family.ipynb", "The ResNet family", "SE, ResNeSt, Res2Net, ReXNet, Inception-ResNet", 0.5),
     ("07_pitfalls.ipynb", "Pitfalls clinic", "the classic ResNeXt bugs, caught by an inspector", 0.5),
