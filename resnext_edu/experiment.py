@@ -77,14 +77,16 @@ def committed_checkpoint(config, preset=None):
 
 
 def csv_row(summary, wall_seconds, parallel_runs=1):
-    """One results row: the run's config, size, seed, per-epoch test error, time and device."""
+    """One results row: the run's config, size, seed, per-epoch test and training error, time and device."""
     cfg, ms = summary["config"], summary["metrics"]
     row = dict(preset=cfg["preset"], config=cfg["config"], name=summary["name"], cardinality=cfg["cardinality"],
                bottleneck_width=cfg["bottleneck_width"], group_width=cfg["cardinality"] * cfg["bottleneck_width"],
                params=summary["params"], macs=summary["macs"], seed=cfg["seed"], epochs=cfg["epochs"],
                train_images=summary["train_images"], test_images=summary["test_images"],
-               final_test_error=round(ms[-1]["test_error"], 2))
+               final_test_error=round(ms[-1]["test_error"], 2), final_train_error=round(ms[-1]["train_error"], 2))
     row.update({f"test_error_e{m['epoch']}": round(m["test_error"], 2) for m in ms})
+    # the error on the augmented training batches, in train mode, as the paper's Fig. 5 plots it
+    row.update({f"train_error_e{m['epoch']}": round(m["train_error"], 2) for m in ms})
     row.update(train_seconds_per_epoch=round(sum(m["train_seconds"] for m in ms) / len(ms), 1),
                images_per_s=round(sum(m["images_per_s"] for m in ms) / len(ms), 1),
                wall_seconds=round(wall_seconds, 1), device=summary["device"], parallel_runs=parallel_runs,

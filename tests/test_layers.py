@@ -24,7 +24,7 @@ LAYERS = {  # module or package under resnext_edu: its layer, bottom (0) to top
     "family": 6,                               # ResNeXt's relatives: blocks and models.ResNet
     "complexity": 7,                           # closed-form params and MACs of blocks and networks
     "counting": 8, "data": 8,
-    "pitfalls": 9, "checkpoints": 9,
+    "pitfalls": 9, "checkpoints": 9, "ablation": 9,
     "train": 10,
     "experiment": 11,
     "viz": 12,

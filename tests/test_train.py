@@ -46,6 +46,10 @@ def final_weights(out):
     return checkpoints.load_checkpoint(checkpoints.latest_checkpoint(out))["model"]
 
 
+def train_metrics(out):
+    return checkpoints.load_checkpoint(checkpoints.latest_checkpoint(out))["metrics"]
+
+
 def tiny_model():
     return train.build_model(2, 2, 1, (8, 16, 32), 8)
 
@@ -276,6 +280,9 @@ def test_results_runs_jobs_side_by_side_exports_and_skips_finished_runs(tmp_path
     assert [(r["config"], r["seed"], r["epochs"], r["train_images"]) for r in rows] == [("c1", 0, 1, 128),
                                                                                          ("c32", 0, 1, 128)]
     assert [r["params"] for r in rows] == [1_235_946, 1_202_666] and all(0 <= r["test_error_e1"] <= 100 for r in rows)
+    for row in rows:  # the training error per epoch too: on the augmented batches, as the run measured it
+        metrics = train_metrics(runs / f"{row['config']}-seed0")
+        assert row["train_error_e1"] == row["final_train_error"] == round(metrics[-1]["train_error"], 2)
     assert all(r["parallel_runs"] == 2 and r["wall_seconds"] > 0 for r in rows)
     for row in rows:  # seed 0's fp16 exports belong to these very runs
         _, ckpt = train.load_model(tmp_path / "export" / f"fashion_mnist_cpu_{row['config']}_seed0.pt")

@@ -1,0 +1,122 @@
+"""Switch off one path of a trained block and measure what it carried (notebook 05).
+
+The norms of a group's filters cannot say whether a path matters: the grouped 3x3 conv feeds a
+per-channel BatchNorm, which undoes any scaling of the filters. So we ablate instead. In the
+form-(c) block (Xie et al. 2017, Fig. 3(c)) path i owns channels i·d to (i+1)·d - 1 of the
+grouped conv's output; setting bn2's scale and shift to zero on them makes BN output 0 there,
+the ReLU keeps it 0, and the last 1x1 conv receives nothing from that path. For a ResNet block
+(C = 1) the same cut removes `width` channels of its dense 3x3 conv, the comparison the notebook
+makes: does a ResNeXt path carry more or less than as many channels of a dense layer?
+
+    >>> table = ablation.ablate_paths(model, "layer1.1", images, labels)   # one row per path
+"""
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .checks import check_size
+from .data import normalize, to_float
+from .tables import Column, Table
+
+
+@contextmanager
+def channels_off(bn, channels):
+    """Within the block, BatchNorm `bn` outputs 0 on `channels` (its scale and shift are zeroed, then restored)."""
+    if not isinstance(bn, nn.BatchNorm2d):
+        raise TypeError(f"expected an nn.BatchNorm2d, got {type(bn).__name__}")
+    channels = list(channels)
+    bad = [c for c in channels if not 0 <= c < bn.num_features]
+    if bad:
+        raise ValueError(f"channels {bad} are out of range: this BatchNorm has {bn.num_features} channels, "
+                         f"0 to {bn.num_features - 1}")
+    saved = bn.weight.detach()[channels].clone(), bn.bias.detach()[channels].clone()
+    with torch.no_grad():
+        bn.weight[channels] = 0
+        bn.bias[channels] = 0
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            bn.weight[channels], bn.bias[channels] = saved
+
+
+def path_slices(block, width=None):
+    """[(path, channels)] of a form-(c) or bottleneck block: C groups of d channels of its 3x3 conv.
+
+    width: cut the 3x3's output into slices of this many channels instead (for C = 1 blocks).
+    """
+    conv = getattr(block, "conv2", None)
+    if not isinstance(conv, nn.Conv2d) or not isinstance(getattr(block, "bn2", None), nn.BatchNorm2d):
+        raise TypeError(f"{type(block).__name__} has no conv2 and bn2: pass a ResNeXtBlockC or a Bottleneck "
+                        "(a stage's block, e.g. model.layer1[1])")
+    channels = conv.out_channels
+    width = channels // conv.groups if width is None else width
+    check_size("width", width, maximum=channels, why="channels per slice")
+    if channels % width:
+        raise ValueError(f"width={width} does not divide the 3x3 conv's {channels} output channels")
+    return [(i, range(i * width, (i + 1) * width)) for i in range(channels // width)]
+
+
+@torch.no_grad()
+def accuracy(model, images, labels, batch_size=500):
+    """Test accuracy in %, in eval mode, of uint8 images (N, 28, 28) or float inputs (N, 1, H, W)."""
+    model.eval()
+    correct = 0
+    for i in range(0, len(images), batch_size):
+        x = images[i:i + batch_size]
+        x = normalize(to_float(x)) if x.dtype == torch.uint8 else x
+        correct += (model(x).argmax(1) == labels[i:i + batch_size]).sum().item()
+    return 100 * correct / len(images)
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """One path (or slice) switched off: its channels and the test accuracy without it."""
+
+    path: int
+    channels: range
+    accuracy: float
+    baseline: float
+
+    @property
+    def drop(self):
+        """Points of accuracy lost with this path off."""
+        return self.baseline - self.accuracy
+
+
+class AblationTable(Table):
+    """One row per path of a block: the accuracy with that path off, and the drop."""
+
+    columns = (
+        Column("path", lambda r: str(r.path), "right"),
+        Column("channels", lambda r: f"{r.channels.start}-{r.channels.stop - 1}", "right"),
+        Column("accuracy off (%)", lambda r: f"{r.accuracy:.2f}", "right"),
+        Column("drop (points)", lambda r: f"{r.drop:.2f}", "right"),
+    )
+
+    def __init__(self, rows, name, baseline):
+        super().__init__(rows)
+        self.title = f"{name}: each path of its 3x3 switched off in turn (all paths on: {baseline:.2f}%)"
+
+
+def ablate_paths(model, block_name, images, labels, width=None):
+    """Switch off each path of one block of `model` in turn; an AblationTable of the accuracies.
+
+    block_name: e.g. "layer1.1" (stage 1's second block). width: for a C = 1 block, the slice
+    of the dense 3x3's channels to remove, e.g. the d of the ResNeXt it is compared with.
+    """
+    blocks = dict(model.named_modules())
+    if block_name not in blocks:
+        stages = [n for n in blocks if n.count(".") == 1 and n.startswith("layer")]
+        raise ValueError(f"block_name={block_name!r} is not a block of this model; try one of "
+                         f"{', '.join(stages[:6])}, ...")
+    block = blocks[block_name]
+    slices = path_slices(block, width)
+    baseline = accuracy(model, images, labels)
+    rows = []
+    for path, channels in slices:
+        with channels_off(block.bn2, channels):
+            rows.append(Ablation(path, channels, accuracy(model, images, labels), baseline))
+    return AblationTable(rows, block_name, baseline)
