@@ -104,6 +104,7 @@ def add_diagnose(subparsers):
                            "device, then the findings.")
     p.add_argument("--cardinality", type=int, metavar="C", help="the C you meant: checks the grouped 3x3 convs")
     p.add_argument("--num-classes", type=int, metavar="N", help="the classes you meant: checks the classifier")
+    p.add_argument("--expect", metavar="NAME", help="a registered model it should equal: compares the configuration")
 
 
 def run_diagnose(args):
@@ -111,7 +112,8 @@ def run_diagnose(args):
 
     model, default_size = _model(args.parser, args.model)
     try:
-        findings = diagnose(model, tuple(args.input_size or default_size), args.cardinality, args.num_classes)
+        findings = diagnose(model, tuple(args.input_size or default_size), args.cardinality, args.num_classes,
+                            args.expect)
     except ValueError as err:
         print(f"resnext_edu diagnose: error: {err}", file=sys.stderr)
         return 2

@@ -65,11 +65,17 @@ def test_diagnose_a_named_model(capsys):
     assert "diagnose: ResNet at input (3, 32, 32)" in out and "0 errors" in out
 
 
-def test_diagnose_finds_the_wrong_cardinality_and_exits_1(capsys):
-    # resnext50_32x4d has 32 groups; told 4, diagnose reports the swapped groups and width as an error.
-    assert main(["diagnose", "resnext50_32x4d", "--cardinality", "4"]) == 1
+def test_diagnose_says_the_call_and_the_model_disagree(capsys):
+    # resnext50_32x4d has 32 groups; told 4, diagnose shows both readings as a warning: no error, exit 0.
+    assert main(["diagnose", "resnext50_32x4d", "--cardinality", "4"]) == 0
     out = capsys.readouterr().out
-    assert "error" in out and "cardinality" in out and "layer1.0.conv2" in out
+    assert "warning" in out and "disagree" in out and "layer1.0.conv2" in out
+
+
+def test_diagnose_compares_with_an_expected_model_and_exits_1(capsys):
+    assert main(["diagnose", "resnext50_32x4d", "--expect", "resnet50"]) == 1
+    out = capsys.readouterr().out
+    assert "error     layer1.0  Stage 1 (layer1.0 to layer1.2): the 3x3 conv layer1.0.conv2 has 128" in out
 
 
 def test_diagnose_of_an_unknown_model(capsys):

@@ -36,6 +36,18 @@ def test_library_models_have_nothing_above_info(name):
     assert findings.checks <= {"stride-on-1x1"}  # info at most; our models are v1.5, so not even that
 
 
+FAMILY = sorted(n for n, e in registry.MODELS.items() if ".family." in e.builder.__module__)
+
+
+@pytest.mark.parametrize("name", FAMILY)
+def test_family_models_have_nothing_above_info(name):
+    builder, size = registry.MODELS[name]
+    findings = diagnose(build_meta(builder), size, num_classes=1000, expect=name)
+    assert above_info(findings) == [], name
+    assert findings.of("expect")[0].what.startswith(f"matches {name}")  # compared with itself: one info line
+    assert findings.facts[-1].endswith("as module calls")  # full coverage, every layer called as a module
+
+
 def test_resnext_with_its_cardinality_has_no_findings():
     model = build_meta(models.resnext50_32x4d)
     assert list(diagnose(model, (3, 224, 224), cardinality=32, num_classes=1000)) == []
@@ -206,7 +218,7 @@ def test_stride_on_first_1x1_is_info_only():
     findings = diagnose(bottleneck_net("conv1"))
     assert [(f.severity, f.check) for f in findings] == [("info", "stride-on-1x1")]
     assert findings[0].names("layers.1.conv1")
-    assert "v1.5" in findings[0].what
+    assert "not the ResNeXt paper's" in findings[0].what and "Sec. 4" in findings[0].why
 
 
 def test_stride_on_every_conv_is_a_strided_chain():
@@ -297,16 +309,29 @@ def test_parameters_without_gradient():
     assert "never called" in finding.what and "does not reach the loss" in finding.what
 
 
-def test_cardinality_passed_the_group_width():
+def test_cardinality_the_model_and_the_call_disagree():
     block = nn.Sequential(nn.Conv2d(3, 128, 3, padding=1, bias=False),
-                          nn.Conv2d(128, 128, 3, padding=1, groups=4, bias=False),  # d=4 where C=32 was meant
+                          nn.Conv2d(128, 128, 3, padding=1, groups=4, bias=False),  # 4 groups of 32
                           nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10))
+    # Either the model (groups=d) or the call (C and d swapped) is wrong: both readings, call first.
     (finding,) = diagnose(block, (3, 16, 16), cardinality=32)
-    assert (finding.severity, finding.check, finding.layers) == ("error", "cardinality", ("1",))
-    assert "groups=4" in finding.what and "groups=32" in finding.fix
+    assert (finding.severity, finding.check, finding.layers) == ("warning", "cardinality", ("1",))
+    assert "disagree" in finding.what and "groups=4" in finding.what and "a 4x32d ResNeXt" in finding.what
+    assert "swapped" in finding.what and finding.fix.startswith("Check the call first")
+    assert "groups=32" in finding.fix
     assert list(diagnose(block, (3, 16, 16), cardinality=4)) == []
     other = diagnose(block, (3, 16, 16), cardinality=8)
     assert [(f.severity, f.check) for f in other] == [("warning", "cardinality")]
+    assert "swapped" not in other[0].what
+
+
+def test_cardinality_a_model_that_disagrees_with_itself_is_an_error():
+    model = build_meta(models.resnext50_32x4d)
+    with torch.device("meta"):
+        model.layer3[2].conv2 = nn.Conv2d(512, 512, 3, padding=1, groups=4, bias=False)  # one block slipped
+    findings = diagnose(model, (3, 224, 224), cardinality=32)
+    assert [(f.severity, f.check, f.layers) for f in findings] == [("error", "cardinality", ("layer3.2.conv2",))]
+    assert "groups=32" in findings[0].what and findings[0].fix == "Use groups=32 in layer3.2.conv2."
 
 
 def test_num_classes():

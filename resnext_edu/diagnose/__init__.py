@@ -28,38 +28,49 @@ How it sees a model (heuristics, written so that they hold for any nn.Module):
   shrink the map. Global pooling is not strided: total stride = input size / final map size.
 - Within one block, a path is a chain of leaves linked by dataflow. Res2Net's strided 3x3s each
   read their own split of the same tensor: parallel, one strided layer per path, fine.
-The twelve checks (`checks`) read these and yield `Finding`s; `findings` merges and prints them.
+The checks (`checks`, `coverage`, and `expect` when asked) read these and yield `Finding`s; `findings` merges
+and prints them.
 """
-from ..checks import check_input_size, check_module, check_optional_size
+from torch import nn
+
+from ..checks import check_choice, check_input_size, check_module, check_optional_size
+from ..registry import MODELS
 from ..trace import trace as run_trace
 from .blocks import find_blocks
 from .checks import CHECKS, Context
+from .expect import compare
 from .findings import SEVERITIES, Finding, Findings, merge
-from .layers import fmt, is_global_pool, spatial
+from .layers import classifier, fmt, is_global_pool, spatial
 
 __all__ = ["SEVERITIES", "Finding", "Findings", "diagnose"]
 
 IMAGENET_CLASSES = 1000
+BATCH = 2  # BatchNorm in training mode needs more than one value per channel
 
 
-def diagnose(model, input_size=(3, 224, 224), cardinality=None, num_classes=None):
+def diagnose(model, input_size=(3, 224, 224), cardinality=None, num_classes=None, expect=None):
     """Check any nn.Module for the classic ResNet/ResNeXt bugs; return its Findings.
 
     input_size:  (C, H, W) of one image; a second forward runs at a smaller size (224 -> 160).
     cardinality: the C you meant (Xie et al. 2017, Sec. 3.3); checks the grouped 3x3 convs.
     num_classes: the classes you meant; checks the classifier's width.
+    expect:      a registered model it should equal, e.g. "resnext50_32x4d" or "resnext29_8x64d":
+                 compares the parameter count, stem, stages, widths and groups, layer by layer.
     Raises TypeError for a non-module, ValueError for a bad argument or a forward pass that fails
     at input_size.
     """
     check_module(model, "diagnose")
+    model, wrapper = _unwrap(model)
     size = check_input_size(input_size)
     check_optional_size("cardinality", cardinality)
     check_optional_size("num_classes", num_classes)
+    if expect is not None:
+        check_choice("expect", expect, tuple(MODELS), hint="a model registered in resnext_edu.registry")
 
-    # Batch 2: BatchNorm in training mode needs more than one value per channel. Training mode also
+    # Batch 2 (BATCH), in training mode, which also
     # makes layers used only in training (auxiliary heads) count as used. Meta first, real data
     # where an op has no meta kernel.
-    trace = run_trace(model, size, batch=2, train=True, backward=True)
+    trace = run_trace(model, size, batch=BATCH, train=True, backward=True, ops=True)
     if trace.error:
         # Say it as a plain forward would: one image, eval mode ("expected input[1, 1, 32, 32] ...").
         plain = run_trace(model, size, device="real")
@@ -68,14 +79,17 @@ def diagnose(model, input_size=(3, 224, 224), cardinality=None, num_classes=None
                          + (f" in {where}" if where else "") + f": {message}")
     size2 = _second_size(size)
     # Shapes only, eval mode; on the device the first pass ran on, so a failure reads the same there.
-    second = run_trace(model, size2, device=trace.device)
+    second = run_trace(model, size2, device=trace.device, ops=True)
 
     blocks = find_blocks(trace)
     final, final_layer = _final_map(trace)
-    classes, classifier = _classifier(trace)
-    ctx = Context(model, size, size2, second, cardinality, num_classes, classes, classifier, final, final_layer,
-                  imagenet=(num_classes or classes) == IMAGENET_CLASSES and min(size[1:]) >= 64)
+    classes, classifier_name = classifier(trace)
+    ctx = Context(model, size, size2, second, cardinality, num_classes, classes, classifier_name, final, final_layer,
+                  imagenet=(num_classes or classes) == IMAGENET_CLASSES and min(size[1:]) >= 64,
+                  coverage=trace.coverage, batch=BATCH)
     findings = [f for check in CHECKS for f in check(trace, blocks, ctx)]
+    if expect is not None:
+        findings += compare(trace, blocks, expect, size, num_classes)
 
     params = sum(p.numel() for p in model.parameters())
     out = trace.outputs()
@@ -83,8 +97,19 @@ def diagnose(model, input_size=(3, 224, 224), cardinality=None, num_classes=None
              f"{len(blocks)} residual block{'s' if len(blocks) != 1 else ''}"
              + (f", final map {fmt(final)}, total stride {size[1] / final[0]:g}" if final else ""),
              f"second forward at {size2}: " + ("failed" if second.error else "ran")
-             + ("" if trace.device == "meta" else " (on real data: an op has no meta version)")]
+             + ("" if trace.device == "meta" else " (on real data: the meta device could not run it)"),
+             str(trace.coverage)]
+    if wrapper:
+        facts.insert(0, f"inside {wrapper} (the report reads its .module; layer names are relative to it)")
     return Findings(merge(findings), f"diagnose: {type(model).__name__} at input {size}", facts)
+
+
+def _unwrap(model):
+    """(the model inside DataParallel or DistributedDataParallel, the wrapper's name or None)."""
+    wrapper = None
+    while isinstance(model, (nn.DataParallel, nn.parallel.DistributedDataParallel)):
+        wrapper, model = type(model).__name__, model.module
+    return model, wrapper
 
 
 def _second_size(size):
@@ -106,16 +131,3 @@ def _final_map(trace):
     if maps:
         return spatial(maps[-1].out_shape), maps[-1].name
     return (), None
-
-
-def _classifier(trace):
-    """(number of classes, name of the layer that makes them) from the model's output."""
-    outs = trace.outputs()
-    if not outs or outs[0].dim() != 2:
-        return None, None
-    classes = outs[0].shape[1]
-    for c in reversed(trace.calls):
-        has_weights = next(c.module.parameters(recurse=False), None) is not None
-        if c.leaf and has_weights and len(c.out_shape) == 2 and c.out_shape[1] == classes:
-            return classes, c.name
-    return classes, None

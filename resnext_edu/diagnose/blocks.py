@@ -82,7 +82,9 @@ def find_blocks(trace):
             continue
         sides = residual_sides(call, leaf_out)
         # The model itself is a block only by its addition (diagnose(block)), not by a child's name.
-        named = bool(call.parents) and any(SHORTCUT_NAMES.search(child) for child in call.module._modules)
+        # A shortcut container itself (`shortcut` holding `shortcut_conv`) is not a block.
+        named = (bool(call.parents) and any(SHORTCUT_NAMES.search(child) for child in call.module._modules)
+                 and not SHORTCUT_NAMES.search(call.name.rpartition(".")[2]))
         if sides is not None or named:
             found[call.index] = sides
     inner = [i for i in found if not any(i in calls[j].parents for j in found)]

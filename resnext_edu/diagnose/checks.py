@@ -1,4 +1,4 @@
-"""The twelve checks of diagnose. Each reads the trace, the blocks and a Context, and yields Findings.
+"""The checks of diagnose. Each reads the trace, the blocks and a Context, and yields Findings.
 
 Xie et al. 2017 (arXiv:1611.05431) for the blocks (Fig. 3), Table 1 for the stage sizes and Sec. 4
 for the stride and the shortcuts; He et al. 2016 (arXiv:1512.03385), Sec. 3.3 and 4.1, for the
@@ -13,6 +13,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.conv import _ConvNd
 
 from ..trace import Trace
+from .coverage import check_batch, check_coverage
 from .findings import Finding
 from .layers import as_tuple, fmt, is_conv, is_fixed_global_pool, kernel_of, prefix, spatial, stride_of
 
@@ -34,6 +35,8 @@ class Context:
     final: tuple         # (H, W) of the final feature map, () if none
     final_layer: str     # the layer that reads (or makes) it
     imagenet: bool       # an ImageNet model at ImageNet-like sizes: total stride 32 applies
+    coverage: object = None  # the trace's Coverage: what it could see
+    batch: int = 2       # images in the traced batch
 
 
 def check_strided_chains(trace, blocks, ctx):
@@ -83,12 +86,14 @@ def check_stride_on_1x1(trace, blocks, ctx):
                         yield Finding(
                             "info", "stride-on-1x1", (calls[p].name,),
                             f"{calls[p].name} is a 1x1 conv with stride {stride_of(calls[p])} before the 3x3 "
-                            f"{leaf.name}: this is ResNet v1, where torchvision uses v1.5 (stride on the 3x3).",
-                            "A strided 1x1 reads one position in four and drops the rest; the 3x3 with the "
-                            "stride sees them all. The ResNeXt paper strides the 3x3 (Sec. 4); for ResNet-50, "
-                            "NVIDIA's model card calls v1.5 'slightly more accurate (~0.5% top1) than v1' at 'a "
-                            "small performance drawback (~5% imgs/sec)', and torchvision's Bottleneck cites it.",
-                            f"Keep it to match the original ResNet v1, or move the stride to {leaf.name}.")
+                            f"{leaf.name}: the layout of the original ResNet (v1), not the ResNeXt paper's.",
+                            "A strided 1x1 reads one position in four and drops the rest; a strided 3x3 sees them "
+                            "all. The ResNeXt paper downsamples 'by stride-2 convolutions in the 3x3 layer of the "
+                            "first block in each stage' (Sec. 4), and so does the authors' code (models/resnext.lua) "
+                            "and torchvision ('ResNet V1.5'); for ResNet-50 NVIDIA's model card calls v1.5 'slightly "
+                            "more accurate (~0.5% top1) than v1' at 'a small performance drawback (~5% imgs/sec)'.",
+                            f"To follow the ResNeXt paper, move the stride to {leaf.name}; keep it only to match "
+                            "ResNet v1 (or weights trained with it).")
 
 
 def check_grouped_1x1(trace, blocks, ctx):
@@ -120,25 +125,36 @@ def check_grouped_1x1(trace, blocks, ctx):
 def check_total_stride(trace, blocks, ctx):
     """The final map's size: an ImageNet model reduces its input 32x (224 -> 7)."""
     size, final, where = ctx.size, ctx.final, ctx.final_layer
-    if not final or not ctx.imagenet:
-        return
+    if not final or not ctx.imagenet or not blocks:
+        return  # not a ResNet-style network (no residual blocks): Inception's sizes follow other rules
     expected = tuple(_ceil_halve(s, 5) for s in size[1:])
     if final == expected:
         return
-    # Strided layers whose output is not their input divided by their stride: padding is off.
-    odd = [c.name for c in trace.calls if c.leaf and stride_of(c) > 1 and spatial(c.in_shape)
-           and spatial(c.out_shape) and spatial(c.out_shape)[0] != _ceil_div(spatial(c.in_shape)[0], stride_of(c))]
     stride = size[1] / final[0]
+    dilated = [c.name for c in trace.calls if c.leaf and is_conv(c) and max(as_tuple(c.module.dilation)) > 1]
+    if dilated and stride < PAPER_STRIDE:
+        yield Finding(
+            "info", "total-stride", (dilated[0],),
+            f"The final feature map is {fmt(final)} at {fmt(size[1:])} input (output stride {stride:g}), and "
+            f"{len(dilated)} conv{'s are' if len(dilated) > 1 else ' is'} dilated, from {dilated[0]} on: a dilated "
+            "backbone, as for segmentation.",
+            "Dilation keeps the map large on purpose (torchvision's replace_stride_with_dilation); the paper's "
+            f"classification networks reduce {PAPER_STRIDE}x, so their FLOPs do not apply.",
+            "Nothing to fix if the dilation is meant.")
+        return
+    odd = odd_sizes(trace)  # each one is also a padding finding, with its sizes
     yield Finding(
-        "warning", "total-stride", (*odd, where),
+        "warning", "total-stride", (*(c.name for c in odd), where),
         f"The final feature map is {fmt(final)} at {fmt(size[1:])} input: total stride "
-        f"{stride:g}, where the paper's ImageNet models have {PAPER_STRIDE} ({fmt(expected)}).",
+        f"{stride:g}, where the paper's ImageNet models have {PAPER_STRIDE} ({fmt(expected)})."
+        + (f" The first map off size is {odd[0].name}'s {fmt(spatial(odd[0].out_shape))}." if odd else ""),
         "Stage sizes set what each stage sees and costs: Table 1's 56, 28, 14, 7 at 224x224. "
         "Another final size means a stride or a padding is off somewhere: the paper's FLOPs no longer "
         "apply, and pretrained weights would see maps of other sizes than they were trained on.",
-        "Check the stem (7x7 conv, stride 2, padding 3, then 3x3 max pool, stride 2, padding 1, as in "
-        "torchvision) and that each later stage halves the map exactly once."
-        + (f" First odd size: {odd[0]}." if odd else ""))
+        (f"Give {odd[0].name} the padding that halves the map exactly: (k-1)/2 for kernel k (torchvision's "
+         "stem: 7x7 conv with padding 3, 3x3 max pool with padding 1)." if odd else
+         "Check that the stem reduces 4x (7x7 conv, stride 2, then 3x3 max pool, stride 2, as in torchvision) "
+         "and that each later stage halves the map exactly once."))
 
 
 def _ceil_div(a, b):
@@ -151,8 +167,29 @@ def _ceil_halve(size, times):
     return size
 
 
+def odd_sizes(trace):
+    """Strided layers whose output is not ceil(input / stride): their padding does not halve the map exactly."""
+    return [c for c in trace.calls if c.leaf and stride_of(c) > 1 and spatial(c.in_shape) and spatial(c.out_shape)
+            and spatial(c.out_shape)[0] != _ceil_div(spatial(c.in_shape)[0], stride_of(c))]
+
+
 def check_padding(trace, blocks, ctx):
-    """A conv padded by more than (k-1)/2: the map is not an exact half after a stride 2."""
+    """A conv padded by more than (k-1)/2, or (in a ResNet) a strided layer that does not halve the map exactly."""
+    if blocks:  # ResNet-style: every stride halves the map exactly (Inception's unpadded convs do not)
+        for c in odd_sizes(trace):
+            k = as_tuple(getattr(c.module, "kernel_size", 1))
+            pad = as_tuple(getattr(c.module, "padding", 0))
+            right = tuple((k_ - 1) // 2 for k_ in k)
+            want = tuple(_ceil_div(s, stride_of(c)) for s in spatial(c.in_shape))
+            yield Finding(
+                "warning", "padding", (c.name,),
+                f"{c.name} ({type(c.module).__name__}, kernel {fmt(k)}, stride {stride_of(c)}, padding {fmt(pad)}) "
+                f"turns the {fmt(spatial(c.in_shape))} map into {fmt(spatial(c.out_shape))}, not {fmt(want)}.",
+                "In a ResNet every stride halves the map exactly: Table 1's 112, 56, 28, 14, 7 at 224x224. With too "
+                "little padding the border is dropped and every later map is a size off, so the paper's FLOPs and "
+                "any pretrained weights assume other map sizes.",
+                f"Use padding {right[0] if len(set(right)) == 1 else right} in {c.name}, that is (k-1)/2 for kernel "
+                "k (torchvision's stem: a 7x7 conv with padding 3, then a 3x3 max pool with padding 1).")
     for c in trace.calls:
         if not (c.leaf and is_conv(c)) or isinstance(c.module.padding, str):
             continue
@@ -183,23 +220,34 @@ def check_fixed_pool(trace, blocks, ctx):
         kernel, pad = as_tuple(c.module.kernel_size), as_tuple(getattr(c.module, "padding", 0))
         size_in = spatial(c.in_shape)
         kernel, pad = kernel * (len(size_in) // len(kernel)), pad * (len(size_in) // len(pad))
-        problems = []
-        if any(k - p < s for k, p, s in zip(kernel, pad, size_in)):
-            problems.append(f"at {fmt(ctx.size[1:])} input it reads the {fmt(size_in)} map but averages only "
-                            f"the top-left {fmt(kernel)} of it")
+        here = any(k - p < s for k, p, s in zip(kernel, pad, size_in))  # wrong at the stated size
         later = second.named(c.name, occurrence)  # the same call at the second size
+        elsewhere = ""
         if second.error and second.error[0] == c.name:
-            problems.append(f"at {fmt(size2[1:])} input it fails: {second.error[1]}")
+            elsewhere = f"at {fmt(size2[1:])} input it fails: {second.error[1]}"
         elif later is not None and later.out_shape and any(s != 1 for s in spatial(later.out_shape)):
-            problems.append(f"at {fmt(size2[1:])} input it pools to {fmt(spatial(later.out_shape))}, not 1x1")
-        what = f"{c.name} is {type(c.module).__name__}(kernel_size={fmt(kernel)}), a fixed-size global pooling"
+            elsewhere = f"at {fmt(size2[1:])} input it pools to {fmt(spatial(later.out_shape))}, not 1x1"
+        owner = c.name.rpartition(": ")[0]  # a functional pool is named "<module>: F.avg_pool2d"
+        k = kernel[0] if len(set(kernel)) == 1 else kernel
+        if c.op:
+            who = "The model" if owner == "(model)" else owner
+            what = f"{who}'s forward calls F.{c.op}(x, {k}), a fixed-size global pooling"
+        else:
+            what = f"{c.name} is {type(c.module).__name__}(kernel_size={fmt(kernel)}), a fixed-size global pooling"
+        if here:
+            what += (f": at {fmt(ctx.size[1:])} input it reads the {fmt(size_in)} map but averages only the "
+                     f"top-left {fmt(kernel)} of it" + (f"; {elsewhere}" if elsewhere else "") + ".")
+        else:
+            what += (f". It is right at {fmt(ctx.size[1:])} input, where it pools the whole {fmt(size_in)} map, "
+                     "as the authors' own code does (a 7x7 average pool for ImageNet, 8x8 for CIFAR, "
+                     "models/resnext.lua)" + (f"; but {elsewhere}." if elsewhere else "."))
         yield Finding(
-            "error" if problems else "warning", "fixed-pool", (c.name,),
-            what + (": " + "; ".join(problems) + "." if problems else
-                    f"; it fits {fmt(size_in)} maps only."),
+            "error" if here else "warning", "fixed-pool", (c.name,), what,
             "A fixed kernel fits one map size. On a smaller map it fails; on a larger one it averages only "
             "part of the map, or leaves more than one position per channel for the classifier.",
-            f"Use nn.AdaptiveAvgPool2d(1) in {c.name}: it pools any map to 1x1.")
+            (f"Replace F.{c.op}(x, {k}) by F.adaptive_avg_pool2d(x, 1)" if c.op else
+             f"Use nn.AdaptiveAvgPool2d(1) in {c.name}") + ": it pools any map to 1x1"
+            + (", and the model works at every input size." if not here else "."))
 
 
 def check_second_size(trace, blocks, ctx):
@@ -332,27 +380,40 @@ def check_cardinality(trace, blocks, ctx):
             "info", "cardinality", ("(model)",),
             f"cardinality={card} was given, but no conv has groups > 1 (other than depthwise ones).",
             "Forms (a) and (b) of the block hold the C paths as separate modules; only form (c) uses groups.",
-            "Nothing to fix for forms (a) and (b); for form (c) pass groups=cardinality to the 3x3 conv.")
+            "Nothing to fix for forms (a) and (b); for form (c) pass groups=cardinality to the 3x3 conv."
+            if ctx.coverage is None or ctx.coverage.full else
+            "The trace could not see every layer (see the coverage finding), so this is not a clean bill: "
+            "register every path as a module (nn.ModuleList), then run diagnose again.")
         return
-    for c in grouped:
-        g, width = c.module.groups, c.module.in_channels
-        if g == card:
-            continue
-        if width // g == card:
-            yield Finding(
-                "error", "cardinality", (c.name,),
-                f"{c.name} has groups={g} and {width} channels: {width // g} channels per group, which is the "
-                f"cardinality you gave ({card}). The argument was passed the group's width, not the number of groups.",
-                "groups is the number of groups C; the width per group is d = channels / C. Swapping them "
-                f"gives {g} paths of {width // g} channels instead of {card} paths of {width // card}: another "
-                f"network, whose 3x3 has {_ratio(card, g)} the parameters (they scale as 1 / groups).",
-                f"Use groups={card} (the cardinality), so that each group has d = {width // card} channels.")
-        else:
-            yield Finding(
-                "warning", "cardinality", (c.name,),
-                f"{c.name} has groups={g}, but the cardinality you gave is {card}.",
-                "In form (c) the grouped 3x3 has one group per path: groups = cardinality.",
-                f"Use groups={card} in {c.name}, or check the cardinality you expect.")
+    readings = [(c, c.module.groups, c.module.in_channels) for c in grouped]
+    groups = [g for _, g, _ in readings]
+    common = max(set(groups), key=groups.count)  # the model's own cardinality: most of its grouped convs
+    odd = [(c, g, w) for c, g, w in readings if g != common]
+    for c, g, width in odd:  # the model disagrees with itself: that is a bug in the code
+        yield Finding(
+            "error", "cardinality", (c.name,),
+            f"{c.name} has groups={g}, where the model's other grouped 3x3 convs have groups={common}.",
+            "ResNeXt keeps one cardinality in every block (Sec. 3.1: blocks of a template share their "
+            "hyper-parameters, and only the width doubles from stage to stage).",
+            f"Use groups={common if common == card else card} in {c.name}.")
+    if common == card:
+        return
+    # The model is consistent and says C = common; the call says card. Show both readings.
+    first = [(c, g, w) for c, g, w in readings if g == common]
+    widths = sorted({w // g for _, g, w in first})
+    d = widths[0]
+    swapped = any(w // g == card for _, g, w in first)
+    yield Finding(
+        "warning", "cardinality", tuple(c.name for c, _, _ in first),
+        f"The model and your call disagree: every grouped 3x3 of the model has groups={common} "
+        f"({common} groups of width {', '.join(map(str, widths))}: a {common}x{d}d ResNeXt), but you said "
+        f"cardinality={card}." + (f" {card} is the model's width per group in its first stage: C and d are "
+                                  "swapped, in your call or in the model." if swapped else ""),
+        "groups is the number of paths C; the width per group is d = channels / C (Sec. 3.3 and Fig. 3(c)). "
+        f"Changing the model to groups={card} would build another network, with {_ratio(card, common)} the "
+        "3x3 parameters (they scale as 1 / groups).",
+        f"Check the call first: if the model is meant to be {common}x{d}d, pass cardinality={common}. Only if you "
+        f"meant {card} paths, give its grouped 3x3 convs groups={card}.")
 
 
 def _ratio(a, b):
@@ -373,6 +434,6 @@ def check_classes(trace, blocks, ctx):
         f"Build the classifier as nn.Linear(features, num_classes) with num_classes={want}.")
 
 
-CHECKS = (check_strided_chains, check_total_stride, check_padding, check_fixed_pool, check_second_size,
-          check_grouped_1x1, check_stride_on_1x1, check_bias_before_bn, check_projection, check_gradients,
-          check_cardinality, check_classes)
+CHECKS = (check_coverage, check_batch, check_strided_chains, check_total_stride, check_padding, check_fixed_pool,
+          check_second_size, check_grouped_1x1, check_stride_on_1x1, check_bias_before_bn, check_projection,
+          check_gradients, check_cardinality, check_classes)

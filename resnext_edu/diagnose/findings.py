@@ -118,11 +118,14 @@ class Findings(Table):
         return ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in self.counts().items())
 
 
+UNMERGED = ("expect",)  # checks whose findings each say something different: one row each
+
+
 def merge(findings):
     """One finding per check and severity: the first one's text, all the layers, in order."""
     groups = {}
-    for f in findings:
-        groups.setdefault((f.check, f.severity), []).append(f)
+    for i, f in enumerate(findings):
+        groups.setdefault((f.check, f.severity, i if f.check in UNMERGED else None), []).append(f)
     merged = []
     for first, *rest in groups.values():
         layers = list(first.layers)

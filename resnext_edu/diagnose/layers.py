@@ -68,3 +68,16 @@ def prefix(names):
             break
         common.append(level[0])
     return ".".join(common)
+
+
+def classifier(trace):
+    """(number of classes, name of the layer that makes them) from the model's (N, classes) output."""
+    outs = trace.outputs()
+    if not outs or outs[0].dim() != 2:
+        return None, None
+    classes = outs[0].shape[1]
+    for c in reversed(trace.calls):
+        has_weights = next(c.module.parameters(recurse=False), None) is not None
+        if c.leaf and has_weights and len(c.out_shape) == 2 and c.out_shape[1] == classes:
+            return classes, c.name
+    return classes, None
