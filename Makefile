@@ -1,6 +1,7 @@
 # resnext-edu: `make lab` opens the course, `make test` runs everything. Both set up .venv first.
-PYTHON ?= python3
-VENV   := .venv
+# Python 3.11, 3.12 or 3.13: the first of these found on PATH, or say PYTHON=/path/to/python3.12.
+PYTHON ?= $(firstword $(foreach p,python3.11 python3.12 python3.13 python3,$(if $(shell $(p) -c 'import sys; sys.exit(sys.version_info[:2] not in [(3, 11), (3, 12), (3, 13)])' 2>/dev/null && echo ok),$(p))) python3)
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 # PyPI's Linux torch wheel is a CUDA build of several GB; this index has the small CPU build.
@@ -16,13 +17,18 @@ setup: $(STAMP)
 
 # Re-runs only when pyproject.toml changes (or the venv is missing).
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "resnext-edu needs Python 3.11, found " + sys.version.split()[0] + ": run make PYTHON=python3.11 ...")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] in [(3, 11), (3, 12), (3, 13)] else "resnext-edu needs Python 3.11, 3.12 or 3.13; $(PYTHON) is " + sys.version.split()[0] + ". Install one (python.org, or e.g. sudo apt install python3.12) and run: make lab PYTHON=python3.12. Or open the course on Binder (README).")'
+	@echo "setting up $(VENV) with $$($(PYTHON) --version) (the first time takes a few minutes: torch is large)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	@echo "installing torch 2.13.0 (the CPU build: from this machine's wheels if it has them, else $(TORCH_INDEX))"
 	$(PY) -m pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null || \
-	    $(PY) -m pip install --quiet --no-deps torch==2.13.0 --extra-index-url $(TORCH_INDEX)
-	$(PY) -m pip install --quiet -e ".[test]"
+	    $(PY) -m pip install --progress-bar on --no-deps torch==2.13.0 --extra-index-url $(TORCH_INDEX)
+	@echo "installing the course and its pinned packages (pyproject.toml)"
+	$(PY) -m pip install --progress-bar on --disable-pip-version-check -e ".[test]"
+	$(PY) scripts/lab_settings.py
 	touch $(STAMP)
+	@echo "ready: $(VENV) ($$($(PY) --version)); make lab opens the course"
 
 # JupyterLab on this machine only (127.0.0.1), with its token, at the first notebook.
 lab: setup

@@ -2,7 +2,7 @@
 
 Zhang et al. 2020 (ResNeSt, https://arxiv.org/abs/2004.08955) and Gao et al. 2019 (Res2Net,
 https://arxiv.org/abs/1904.01169) add a radix and a scale to ResNeXt's cardinality and width;
-resnext_edu.widgets.family_explorer puts all four on sliders. Budget (COURSE.md): at most 50 ms median
+resnext_edu.widgets.family_explorer puts all four on sliders. Budget (CONTRIBUTING.md): at most 50 ms median
 per change. Headless: setting a widget's value runs the callback synchronously, so the time from
 the set to its return covers the readouts (HTML) and the figure (PNG bytes in the Image widget).
 The first visit of a diagram layout draws its boxes once (a rebuild); the rows below run each

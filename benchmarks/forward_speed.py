@@ -11,7 +11,7 @@ that separate runs would measure instead. 1.00 means as fast; the course's budge
 torchvision is not a dependency of the course. `make benchmarks` installs PyPI's wheel into
 .venv/torchvision-bench without its dependencies; that wheel is a CUDA build whose C++ ops do not
 load beside the CPU torch, but its model code runs once the two modules that register those ops'
-fake kernels are stubbed (COURSE.md, "torchvision for comparisons"). The stubs stay in this script.
+fake kernels are stubbed (CONTRIBUTING.md). The stubs stay in this script.
 """
 import argparse
 import os

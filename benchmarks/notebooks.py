@@ -1,6 +1,6 @@
 """Run every notebook top to bottom in a fresh kernel; print wall time and the kernel's peak memory.
 
-Budgets (COURSE.md): at most 90 s and 1.5 GB per notebook on a 2-core machine, 2 MB on disk.
+Budgets (CONTRIBUTING.md): at most 90 s and 1.5 GB per notebook on a 2-core machine, 2 MB on disk.
 Usage: python benchmarks/notebooks.py [notebooks/03_grouped_convolution.ipynb ...]
 Nothing is written back: each notebook runs from a copy.
 """

@@ -1,7 +1,7 @@
 """Latency of the cardinality explorer: slider change -> new readouts and a re-encoded figure.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431. Budget (COURSE.md): at most 50 ms median per change.
+https://arxiv.org/abs/1611.05431. Budget (CONTRIBUTING.md): at most 50 ms median per change.
 Headless: setting a widget's value runs the callback synchronously, so the time from the set to
 its return covers the readouts (HTML) and the figure (PNG bytes in the Image widget).
 

@@ -188,8 +188,30 @@ def breakdown(module, input_size, layers=False):
     rows = _layer_rows(module, calls)
     if not layers:
         rows = _stage_rows(module, calls, rows)
-    title = f"{type(module).__name__}, input {tuple(input_size)}: per {'layer' if layers else 'stage'}"
+    title = f"{model_name(module)}, input {tuple(input_size)}: per {'layer' if layers else 'stage'}"
     return Breakdown(rows, title)
+
+
+def model_name(module):
+    """The paper's name of a ResNet-style model read off its stages: "ResNeXt-50 (32x4d)", "ResNet-18".
+
+    Blocks per stage give the depth (3 layers per bottleneck, 2 per basic block, plus the stem conv
+    and the fc); the first block's 3x3 conv gives C (its groups) and d (its width / C). Any other
+    module keeps its class name.
+    """
+    stages = [getattr(module, f"layer{i}", None) for i in range(1, 5)]
+    stages = [s for s in stages if isinstance(s, nn.Sequential) and len(s)]
+    first = stages[0][0] if stages else None
+    conv = getattr(first, "conv2", None)
+    if not isinstance(conv, nn.Conv2d):
+        return type(module).__name__
+    per_block = 3 if isinstance(getattr(first, "conv3", None), nn.Conv2d) else 2
+    depth = per_block * sum(len(s) for s in stages) + 2
+    c, d = conv.groups, conv.out_channels // conv.groups
+    se = "SE-" if isinstance(getattr(first, "se", None), nn.Module) else ""  # a squeeze-excitation gate
+    if per_block == 2 or c == 1:
+        return f"{se}ResNet-{depth}" + ("" if per_block == 2 or d == 64 else f" ({c}x{d}d)")
+    return f"{se}ResNeXt-{depth} ({c}x{d}d)"
 
 
 def _layer_rows(module, calls):

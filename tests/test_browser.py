@@ -2,7 +2,7 @@
 
 Xie et al. 2017, https://arxiv.org/abs/1611.05431, Table 2. The headless tests check the numbers;
 this one checks that the widget renders in JupyterLab and that its slider reaches the kernel.
-The recipe is COURSE.md's "Testing widgets in a real browser". Skipped without /usr/bin/chromium.
+The recipe is CONTRIBUTING.md's "Testing in a real browser". Skipped without /usr/bin/chromium.
 """
 import json
 import os
@@ -26,7 +26,7 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"  # git-ignored
 CELLS = ["from resnext_edu.widgets import cardinality_explorer",
          "app = cardinality_explorer()\napp"]
-SETTINGS = {  # COURSE.md: keeps the page clean and every cell laid out
+SETTINGS = {  # CONTRIBUTING.md: keeps the page clean and every cell laid out
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
         {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},

@@ -24,7 +24,7 @@ def test_no_command_is_a_usage_error(capsys):
 def test_tables(capsys):
     assert main(["tables"]) == 0
     out = capsys.readouterr().out
-    # Table 1: torchvision's counts (COURSE.md) beside the paper's 25.5M / 25.0M.
+    # Table 1: torchvision's counts (CONTRIBUTING.md) beside the paper's 25.5M / 25.0M.
     assert "Table 1" in out and "25,557,032" in out and "25,028,904" in out
     # Table 2: group widths C·d = 64, 80, 96, 112, 128.
     table2 = out[out.index("Table 2"):]
@@ -34,7 +34,7 @@ def test_tables(capsys):
 def test_summary(capsys):
     assert main(["summary", "resnet18"]) == 0
     out = capsys.readouterr().out
-    assert "Total params: 11,689,512" in out  # torchvision's resnet18 (COURSE.md)
+    assert "Total params: 11,689,512" in out  # torchvision's resnet18 (CONTRIBUTING.md)
     assert "conv5" in out and "layer4" in out and "Mult-Adds" in out
 
 

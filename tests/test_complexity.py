@@ -1,6 +1,6 @@
 """The closed-form formulas (resnext_edu.complexity), each against the real module counted, and the paper.
 
-Reference figures come from COURSE.md (torchvision's models; Xie et al. 2017, Tables 1 and 2),
+Reference figures come from CONTRIBUTING.md (torchvision's models; Xie et al. 2017, Tables 1 and 2),
 or from counting the block or network itself with counting.count_params and count_macs (which
 test_counting.py checks against torch's FlopCounterMode and torchinfo).
 """
@@ -128,7 +128,7 @@ def test_equal_complexity_width_rejects_bad_cardinality(bad):
 
 
 def test_block_params_is_the_papers_formula():
-    # C·(256·d + 3·3·d·d + d·256), COURSE.md; ResNet's bottleneck is about 70k.
+    # C·(256·d + 3·3·d·d + d·256), CONTRIBUTING.md; ResNet's bottleneck is about 70k.
     assert block_params(256, 1, 64) == 256 * 64 + 9 * 64 * 64 + 64 * 256 == 69_632
     assert block_params(256, 32, 4) == 32 * (256 * 4 + 9 * 4 * 4 + 4 * 256)
 

@@ -1,6 +1,6 @@
 """Counting params and MACs (resnext_edu.counting), against torchvision's and the paper's figures.
 
-Reference figures come from COURSE.md (torchvision's models; Xie et al. 2017, Tables 1, 2 and
+Reference figures come from CONTRIBUTING.md (torchvision's models; Xie et al. 2017, Tables 1, 2 and
 the CIFAR table), or are worked out by hand in the test; never from our own code's output.
 Every model in MODELS is also cross-checked with torch's FlopCounterMode and with torchinfo.
 """
@@ -22,7 +22,7 @@ from resnext_edu.viz.breakdown import plot_breakdown
 
 matplotlib.use("Agg")
 
-# torchvision: parameters and GMACs at 224x224 (COURSE.md, "Reference figures").
+# torchvision: parameters and GMACs at 224x224 (CONTRIBUTING.md, "Reference figures").
 TORCHVISION = {
     "resnet18": (11_689_512, 1.81),
     "resnet34": (21_797_672, 3.66),
@@ -74,7 +74,7 @@ def test_params_and_macs_match_references(model):
         # The paper truncates to one decimal (as 25.56M -> 25.5M in Table 1): 68.16M -> 68.1M.
         assert CIFAR_PARAMS_M[name] <= params / 1e6 < CIFAR_PARAMS_M[name] + 0.1
     else:
-        pytest.skip(f"no reference figure for {name} in COURSE.md")
+        pytest.skip(f"no reference figure for {name} in CONTRIBUTING.md")
 
 
 def test_macs_equal_flop_counter_forward_over_two(model):
@@ -316,3 +316,15 @@ def test_flop_counter_backward_overstates_grouped_weight_gradient():
     with FlopCounterMode(display=False) as counter:
         conv(x).sum().backward()
     assert counter.get_total_flops() == 2 * macs + 2 * macs + 4 * 2 * macs
+
+
+@pytest.mark.parametrize("builder, name", [
+    ("resnet18", "ResNet-18"), ("resnet50", "ResNet-50"), ("resnext50_32x4d", "ResNeXt-50 (32x4d)"),
+    ("resnext29_8x64d", "ResNeXt-29 (8x64d)"), ("seresnext50_32x4d", "SE-ResNeXt-50 (32x4d)"),
+    ("wide_resnet50_2", "ResNet-50 (1x128d)"),
+])
+def test_breakdown_names_the_configuration(builder, name):
+    entry = MODELS[builder]
+    with torch.device("meta"):
+        model = entry.builder()
+    assert breakdown(model, entry.input_size).title.startswith(f"{name}, input ")

@@ -79,6 +79,13 @@ def test_function_questions_explain_a_non_function_a_crash_and_a_wrong_return(pr
     assert not_a_function.label == "Incorrect" and "to be a function, but it has type int" in not_a_function.message
     crash = problem.evaluate(crashes)
     assert crash.label == "Incorrect" and "raised ZeroDivisionError: division by zero. It should" in crash.message
+
+    def slips(*args):
+        return args[0].conv9  # a typo: no such attribute
+
+    slip = problem.evaluate(slips)  # advice that fits a Python slip, not the idea's ("check groups")
+    assert slip.label == "Incorrect" and "An AttributeError means" in slip.message
+    assert "check `groups`" not in slip.message
     if problem._var != "nhwc_groups":  # the two that must return a conv
         wrong = problem.evaluate(lambda *args: 5)
         assert wrong.label == "Incorrect" and "return a Conv2d, but it returned something of type int" in wrong.message

@@ -2,8 +2,8 @@
 
 A module may import from modules of a lower layer only (a package's own submodules may import
 each other). Same-layer imports are sideways arrows and fail too: widgets and exercises, say, are
-both read by the notebooks and know nothing of each other. LAYERS is the design, COURSE.md's
-"Layout" and CONTRIBUTING.md's table: change it there first.
+both read by the notebooks and know nothing of each other. LAYERS is the design, CONTRIBUTING.md's
+"Layers" table: change it there first.
 """
 import ast
 from pathlib import Path

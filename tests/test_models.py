@@ -9,7 +9,7 @@ from resnext_edu.registry import create_model
 
 REFERENCE = load("torchvision")["models"]
 
-# torchvision's published parameter counts (COURSE.md), independent of the JSON above.
+# torchvision's published parameter counts (CONTRIBUTING.md), independent of the JSON above.
 TORCHVISION_PARAMS = {
     "resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032,
     "resnet101": 44_549_160, "resnet152": 60_192_808, "resnext50_32x4d": 25_028_904,

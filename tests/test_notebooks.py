@@ -133,3 +133,25 @@ def test_closes_with_the_claim_revisited(path):
     assert revisited[0] < references[-1]
     body = texts[revisited[0]][len(REVISITED):]
     assert len(re.findall(r"[.!?](\s|$)", body)) >= 3, "at least three sentences"
+
+
+def cut_labels(notebook_cells):
+    """Sliders built in a notebook whose description is too long for ipywidgets' default label width."""
+    cut = []
+    for cell in notebook_cells:
+        code = "".join(cell["source"]) if cell["cell_type"] == "code" else ""
+        for call in re.findall(r"widgets\.\w*Slider\((.*?)\)\s*(?:#|\n|$)", code, re.S):
+            label = re.search(r'description="([^"]*)"', call)
+            if label and len(label[1]) > 10 and "description_width" not in call:
+                cut.append(label[1])
+    return cut
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_slider_labels_are_not_cut(path):
+    assert cut_labels(cells(path)) == [], 'a long label needs style={"description_width": "initial"}'
+
+
+def test_the_label_check_can_fail():
+    cell = {"cell_type": "code", "source": ['s = widgets.IntSlider(value=1, description="cardinality C")\n']}
+    assert cut_labels([cell]) == ["cardinality C"]

@@ -5,7 +5,7 @@ import torch
 from resnext_edu import models, pitfalls
 from resnext_edu.diagnose import diagnose
 
-TORCHVISION_RESNEXT50 = 25_028_904  # torchvision's resnext50_32x4d (COURSE.md)
+TORCHVISION_RESNEXT50 = 25_028_904  # torchvision's resnext50_32x4d (CONTRIBUTING.md)
 
 
 def build_meta(builder, *args, **kwargs):

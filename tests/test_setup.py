@@ -19,7 +19,6 @@ from resnext_edu import course
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-CONDA_NAMES = {"pytorch-cpu": "torch"}  # conda-forge name -> PyPI name
 
 
 def _pyproject_pins():
@@ -32,44 +31,63 @@ def _pyproject_pins():
     return pins
 
 
-def _environment_pins():
-    pins, pip_section = {}, []
+def _environment():
+    """(conda dependencies {name: version}, the pip section's lines) of environment.yml."""
+    conda, pip_section = {}, []
     for line in (ROOT / "environment.yml").read_text().splitlines():
         item = re.match(r"^\s+- (.+?)\s*(#.*)?$", line)
-        if not item or item.group(1) in ("conda-forge", "pip", "pip:"):
+        if not item or item.group(1) in ("conda-forge", "pip:"):
             continue
-        text = item.group(1)
         if line.startswith("      "):  # inside the pip: section
-            pip_section.append(text)
+            pip_section.append(item.group(1))
             continue
-        name, _, version = text.partition("=")
-        pins[CONDA_NAMES.get(name, name).lower()] = version
-    return pins, pip_section
+        name, _, version = item.group(1).partition("=")
+        conda[name] = version
+    return conda, pip_section
 
 
-def test_environment_yml_and_pyproject_pin_the_same_versions():
-    pyproject = _pyproject_pins()
-    env, pip_section = _environment_pins()
-    assert env.pop("python") == "3.11"
-    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"] == ">=3.11,<3.12"
-    missing_in_env = sorted(set(pyproject) - set(env))
-    missing_in_pyproject = sorted(set(env) - set(pyproject))
-    assert not missing_in_env, f"in pyproject.toml but not environment.yml: {missing_in_env}"
-    assert not missing_in_pyproject, f"in environment.yml but not pyproject.toml: {missing_in_pyproject}"
-    differ = {n: (pyproject[n], env[n]) for n in pyproject if pyproject[n] != env[n]}
-    assert not differ, f"pinned differently (pyproject, environment.yml): {differ}"
-    assert pip_section == ["-e ."], "Binder installs the package itself through the pip section"
+def _makefile_torch_index():
+    return re.search(r"^TORCH_INDEX \?= (\S+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+
+
+def test_binder_installs_what_make_setup_installs():
+    # conda-forge gives Python and pip only; the rest is pip, with the Makefile's torch index and
+    # pyproject's pins (through -e .), so Binder runs the builds CI tests.
+    conda, pip_section = _environment()
+    assert conda == {"python": "3.11", "pip": ""}, "conda-forge: only python and pip"
     assert "conda-forge" in (ROOT / "environment.yml").read_text()
+    torch_pin = "torch==" + _pyproject_pins()["torch"]
+    assert pip_section == [f"--extra-index-url {_makefile_torch_index()}", torch_pin, "-e ."]
+    assert f"{torch_pin} --extra-index-url $(TORCH_INDEX)" in (ROOT / "Makefile").read_text()
+    python = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert python == ">=3.11,<3.14" and conda["python"] == "3.11"  # Binder: the version CI runs
 
 
 def test_drift_check_catches_a_difference(tmp_path, monkeypatch):
-    # The check above must be able to fail: run it on a copy with one pin changed.
+    # The check above must be able to fail: run it on a copy with the torch pin changed.
     (tmp_path / "environment.yml").write_text(
-        (ROOT / "environment.yml").read_text().replace("matplotlib=3.11.2", "matplotlib=3.10.0"))
-    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
+        (ROOT / "environment.yml").read_text().replace("torch==2.13.0", "torch==2.12.1"))
+    for name in ("pyproject.toml", "Makefile"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
-    with pytest.raises(AssertionError, match="matplotlib"):
-        test_environment_yml_and_pyproject_pin_the_same_versions()
+    with pytest.raises(AssertionError, match="torch=="):
+        test_binder_installs_what_make_setup_installs()
+
+
+def test_the_pip_section_resolves_offline_to_what_make_setup_installed(tmp_path):
+    # Offline: with the index line left out, the pip section against this venv installs nothing
+    # new but the course itself, so its pins are exactly those make setup installed.
+    _, pip_section = _environment()
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("\n".join(line for line in pip_section if not line.startswith("--")) + "\n")
+    report = tmp_path / "report.json"
+    run = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--no-build-isolation",
+                          "--report", str(report), "-r", str(requirements)], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=300)
+    install = json.loads(report.read_text())["install"]
+    assert [(i["metadata"]["name"], i["metadata"]["version"]) for i in install] == [("resnext-edu", "0.1.0")]
+    # and building the course prints no deprecation warning (a license table did, four times)
+    assert "deprecat" not in (run.stdout + run.stderr).lower()
 
 
 def test_readme_has_the_two_commands_and_a_current_course_map():
@@ -189,3 +207,24 @@ def test_makefile_binds_localhost_and_keeps_the_token():
     assert "--ip=127.0.0.1" in lab
     assert "0.0.0.0" not in makefile and "token=''" not in makefile and 'token=""' not in makefile
     assert (ROOT / ".ci" / "run").read_text().strip().endswith("make test")
+
+
+def test_jupyterlab_asks_nothing_of_the_network():
+    # make setup writes the overrides: no news from jupyter.org, no update check, in a fresh profile
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import lab_settings
+    settings = json.loads(lab_settings.path().read_text())
+    assert settings["@jupyterlab/apputils-extension:notification"] == {"fetchNews": "false",
+                                                                        "checkForUpdates": False}
+
+
+def test_the_design_a_contributor_needs_is_in_the_repository():
+    # Code and tests cite the design by section; it must be a file of this repository.
+    text = (ROOT / "CONTRIBUTING.md").read_text()
+    for section in ("## Layers", "## Budgets", "## Reference figures", "## Testing in a real browser"):
+        assert section in text
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    outside = "COURSE" + ".md"  # spelled apart, so this test does not cite it itself
+    citing = [f for f in tracked if f.endswith((".py", ".md", ".ipynb", "Makefile"))
+              and outside in (ROOT / f).read_text(encoding="utf-8")]
+    assert citing == [], f"these cite {outside}, which is not in the repository: {citing}"

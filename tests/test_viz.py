@@ -340,3 +340,13 @@ def test_assets_main_writes_every_asset(tmp_path):
     first = (tmp_path / "block_forms.png").read_bytes()
     viz.draw_block_forms().savefig(tmp_path / "again.png", **assets.PNG)
     assert (tmp_path / "again.png").read_bytes() == first  # deterministic
+
+
+def test_the_animation_player_needs_no_network():
+    # matplotlib's jshtml player links Font Awesome from a CDN; offline its buttons would be blank.
+    from resnext_edu.viz import animation
+    page = animation.animation_html(animation.animate_grouping(8, [1, 2]), alt="two masks").data
+    assert re.findall(r"https?://", page) == []
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", page, re.S)
+    assert len(buttons) == 9 and all(b.strip() for b in buttons), "every button shows a glyph"
+    assert "fa fa-" not in page

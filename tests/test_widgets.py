@@ -114,6 +114,20 @@ def test_lock_with_too_many_paths_shows_a_message(app):
     assert app.width.value == 4
 
 
+def test_an_error_greys_the_last_valid_diagram(app):
+    import io
+
+    import PIL.Image
+    valid = app.image.value
+    app.lock.value = True
+    app.cardinality.value = 512  # no valid block: the diagram above no longer matches the sliders
+    assert "The greyed diagram below is the last valid setting" in app.message.value
+    picture = PIL.Image.open(io.BytesIO(app.image.value))
+    assert app.image.value != valid and picture.mode == "L" and picture.getextrema()[0] >= 160  # pale grey
+    app.cardinality.value = 32  # valid again: drawn in colour, no message
+    assert app.message.value == "" and PIL.Image.open(io.BytesIO(app.image.value)).mode != "L"
+
+
 def test_absurd_group_width_shows_a_message(app):
     set_config(app, 512, 128)  # C·d = 65,536 channels
     assert "far too wide" in app.message.value

@@ -158,12 +158,25 @@ class FunctionProblem(Problem):
         try:
             result = value(*args)
         except Exception as err:  # noqa: BLE001  show the student what their function raised
+            advice = _ERROR_ADVICE.get(type(err), on_error)  # advice that fits the error, else the problem's
             raise Incorrect(f"Your function raised {type(err).__name__}: {err}. It should {should}. "
-                            + on_error) from None
+                            + advice) from None
         if returns is not None and not isinstance(result, returns):
             raise Incorrect(f"Expected your function to return a {returns.__name__}, but it returned something "
                             f"of type {type(result).__name__}. It should {should}.")
         return result
+
+
+# Errors whose cause is in the Python, not in the idea: say what they mean, not what the idea needs.
+_ERROR_ADVICE = {
+    AttributeError: "An AttributeError means your code asked an object for something it does not have: "
+                    "print `type(x)` of the object named in the message, and check the name after the dot "
+                    "(a path's convs are `path.conv1`, `path.conv2`, ...; a conv's weight is `conv.weight`).",
+    NameError: "A NameError means a name is not defined inside your function: define it there, or use "
+               "the function's own arguments.",
+    IndexError: "An IndexError means an index ran past the end of a list or tensor: check `len(...)` or "
+                "`.shape` of what you index, and count from 0.",
+}
 
 
 class MultipleChoiceProblem(Problem):

@@ -90,9 +90,22 @@ def animation_html(anim, alt=None):
     alt = alt or getattr(anim, "alt_text", None)
     if not alt:
         raise ValueError("animation_html(anim, alt) needs alt text: what the frames show, for screen readers")
-    player = anim.to_jshtml()
+    player = offline_player(anim.to_jshtml())
     tag = f'alt="{html.escape(" ".join(alt.split()))}"'
     return HTML(re.sub(r'<img id="(_anim_img\w+)"', lambda m: f'<img id="{m[1]}" {tag}', player, count=1))
+
+
+# matplotlib's player draws its buttons with Font Awesome icons from a CDN: offline they are blank.
+# The same buttons as text, so the player needs no network (each button keeps its title and aria-label).
+ICONS = {"fa fa-minus": "\u2212", "fa fa-fast-backward": "\u23ee", "fa fa-step-backward": "\u23f4\u23f4",
+         "fa fa-play fa-flip-horizontal": "\u25c0", "fa fa-pause": "\u23f8", "fa fa-play": "\u25b6",
+         "fa fa-step-forward": "\u23f5\u23f5", "fa fa-fast-forward": "\u23ed", "fa fa-plus": "+"}
+
+
+def offline_player(page):
+    """matplotlib's jshtml player without its Font Awesome stylesheet: text glyphs on its buttons."""
+    page = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "", page)
+    return re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: ICONS.get(m[1], ""), page)
 
 
 def save_grouping_gif(path, channels=16, groups_list=None, spatial=(56, 56), kernel_size=3, fps=1):

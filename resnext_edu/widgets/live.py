@@ -1,6 +1,6 @@
 """What both explorers share: a live figure redrawn by blitting, its PNG, the busy guard and the error box.
 
-COURSE.md, Budgets: building and rendering a new figure costs about 140 ms, updating the
+CONTRIBUTING.md, Budgets: building and rendering a new figure costs about 140 ms, updating the
 artists of a figure that stays alive and re-encoding it about 25 ms, and a slider change must
 answer within 50 ms (median). So each explorer keeps one LiveFigure: every diagram layout gets
 its own Axes (made once), and for each layout and set of plots the still parts are drawn once
@@ -137,6 +137,14 @@ class LiveFigure:
         self.canvas.restore_region(self.background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
 
 
+def greyed(png):
+    """The PNG, pale and grey: a diagram that no longer matches the controls above it."""
+    picture = PIL.Image.open(io.BytesIO(png)).convert("L").point(lambda v: 160 + v * 95 // 255)
+    out = io.BytesIO()
+    picture.save(out, format="png")
+    return out.getvalue()
+
+
 class LiveExplorer(widgets.VBox):
     """An explorer: its controls, then readouts, a message line and the live figure as an Image.
 
@@ -154,6 +162,7 @@ class LiveExplorer(widgets.VBox):
         width, _ = plot.canvas.get_width_height()  # show the PNG at its own size, not stretched
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px", max_width="100%"))
         self.numbers = None  # the numbers shown now, None after an error
+        self.numbers_shown = None  # the numbers the image shows in colour; None once it is greyed
         self.busy = False  # True while redraw() runs: the controls it moves must not re-enter
         super().__init__([*rows, self.readout, self.message, self.image])
 
@@ -183,7 +192,7 @@ class LiveExplorer(widgets.VBox):
 
     def show(self, numbers, readout, draw, note=""):
         """The readouts first, then the slower figure: draw() returns its PNG bytes."""
-        self.numbers = numbers
+        self.numbers = self.numbers_shown = numbers
         self.message.value = note_html(note) if note else ""
         self.readout.value = readout
         self.image.value = draw()
@@ -191,4 +200,9 @@ class LiveExplorer(widgets.VBox):
     def show_error(self, text):
         self.numbers = None
         self.readout.value = f"<p style='color:#888'>{html.escape(self.empty)}</p>"
-        self.message.value = error_html(text)
+        stale = bool(self.image.value) and self.numbers_shown is not None
+        self.message.value = error_html(text + (" The greyed diagram below is the last valid setting, not the values "
+                                                "above." if stale else ""))
+        if stale:
+            self.image.value = greyed(self.image.value)
+            self.numbers_shown = None  # greyed once; the next valid setting draws afresh
