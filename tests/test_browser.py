@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -26,12 +27,6 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"  # git-ignored
 CELLS = ["from resnext_edu.widgets import cardinality_explorer",
          "app = cardinality_explorer()\napp"]
-SETTINGS = {  # CONTRIBUTING.md: keeps the page clean and every cell laid out
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-}
-
 if not Path(CHROMIUM).exists():
     pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -68,36 +63,38 @@ def shutdown_kernels(url, token):
 
 
 def write_root(root):
-    """A root_dir with the notebook and the user settings, so nothing is written into the repo."""
+    """A root_dir with the notebook, so nothing is written into the repo."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in CELLS])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                  "language": "python"}
     nbformat.write(nb, root / "explorer.ipynb")
-    for name, value in SETTINGS.items():
+
+
+@contextmanager
+def server_at(root, settings=None):
+    """JupyterLab on a free port with a random token, serving root; yields (base url, token).
+
+    settings: user settings to write first ({file name: value}); None keeps JupyterLab's defaults
+    (the news prompt is off through the overrides `make setup` writes). Stops it by its PID.
+    """
+    for name, value in (settings or {}).items():
         path = root / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(value))
-
-
-@pytest.fixture
-def server(tmp_path):
-    """JupyterLab on a free port with a random token; yields (base url, token), stops it by its PID."""
-    write_root(tmp_path)
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_DATA_DIR=str(tmp_path / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    log = open(tmp_path / "server.log", "wb")
+    env = dict(os.environ, JUPYTER_DATA_DIR=str(root / "data"), JUPYTER_RUNTIME_DIR=str(root / "runtime"))
+    log = open(root / "server.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
-         "--ServerApp.port_retries=0", f"--LabApp.user_settings_dir={tmp_path / 'settings'}"],
+         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+         "--ServerApp.port_retries=0", f"--LabApp.user_settings_dir={root / 'settings'}"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while get(f"{url}/api/status?token={token}")[0] != 200:
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"JupyterLab did not start:\n{(tmp_path / 'server.log').read_text()[-3000:]}")
+                pytest.fail(f"JupyterLab did not start:\n{(root / 'server.log').read_text()[-3000:]}")
             time.sleep(0.25)
         yield url, token
     finally:
@@ -111,6 +108,13 @@ def server(tmp_path):
                 proc.kill()
                 proc.wait()
             log.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    write_root(tmp_path)
+    with server_at(tmp_path) as served:
+        yield served
 
 
 def test_slider_updates_readout_in_jupyterlab(server):

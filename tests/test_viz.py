@@ -350,3 +350,15 @@ def test_the_animation_player_needs_no_network():
     buttons = re.findall(r"<button[^>]*>(.*?)</button>", page, re.S)
     assert len(buttons) == 9 and all(b.strip() for b in buttons), "every button shows a glyph"
     assert "fa fa-" not in page
+
+
+def test_the_animation_player_shows_its_first_frame_even_when_started_off_screen():
+    # JupyterLab's windowing can run the player's script while its cell is detached; the player then
+    # waits for its <img>, and the <img> already holds frame 0, so the animation is never blank.
+    from resnext_edu.viz import animation
+    page = animation.animation_html(animation.animate_grouping(8, [1, 2]), alt="two masks").data
+    frame0 = re.search(r'frames\[0\] = "([^"]*)"', page)[1].replace("\\\n", "")
+    img = re.search(r"<img id=\"_anim_img\w+\"[^>]*>", page)[0]
+    assert f'src="{frame0}"' in img and frame0.startswith("data:image/png;base64,")
+    assert "if (!document.getElementById(img_id)) { setTimeout(start, 100); return; }" in page
+    assert "}, 0);" not in page  # matplotlib's start-at-once timer is gone

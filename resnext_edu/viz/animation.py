@@ -103,9 +103,23 @@ ICONS = {"fa fa-minus": "\u2212", "fa fa-fast-backward": "\u23ee", "fa fa-step-b
 
 
 def offline_player(page):
-    """matplotlib's jshtml player without its Font Awesome stylesheet: text glyphs on its buttons."""
+    """matplotlib's jshtml player, made to work offline and in JupyterLab's windowed notebooks.
+
+    - No Font Awesome stylesheet from a CDN: text glyphs on its buttons.
+    - The first frame is in the <img> itself, so it shows before (or without) the script.
+    - The player starts once its <img> is in the page: JupyterLab's windowing can run the
+      output's script while the cell is off screen and detached, and matplotlib's player,
+      started then, found no image and stayed blank until a button was pressed.
+    """
     page = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "", page)
-    return re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: ICONS.get(m[1], ""), page)
+    page = re.sub(r'<i class="(fa [^"]+)"></i>', lambda m: ICONS.get(m[1], ""), page)
+    first = re.search(r'frames\[0\] = "([^"]*)"', page)
+    if first:
+        src = first[1].replace("\\\n", "")
+        page = re.sub(r'<img id="(_anim_img\w+)"', lambda m: f'<img id="{m[1]}" src="{src}"', page, count=1)
+    return re.sub(r"setTimeout\(function\(\) \{\s*(anim\w+ = new Animation\([^;]*\);)\s*\}, 0\);",
+                  lambda m: "(function start() {\n        if (!document.getElementById(img_id)) { setTimeout(start, 100); "
+                            "return; }  // not in the page yet\n        " + m[1] + "\n    })();", page, count=1)
 
 
 def save_grouping_gif(path, channels=16, groups_list=None, spatial=(56, 56), kernel_size=3, fps=1):
