@@ -19,7 +19,7 @@ NOTEBOOKS = [
     ("04_resnext.ipynb", "The full ResNeXt", "ResNeXt-50 counted, Tables 1-4, the cardinality explorer, ResNeXt-29, the rest of the evidence", 0.5),
     ("05_training.ipynb", "Training at equal complexity", "ResNet vs ResNeXt trained on Fashion-MNIST, with seeds", 0.5),
     ("06_resnet_family.ipynb", "The ResNet family", "SE, ResNeSt, Res2Net, ReXNet, Inception-ResNet", 0.5),
-    ("07_pitfalls.ipynb", "Pitfalls clinic", "the classic ResNeXt bugs, caught by an inspector", 0.5),
+    ("07_pitfalls.ipynb", "Pitfalls clinic", "the classic ResNeXt bugs, caught by an inspector, and a patient from the wild", 0.5),
 ]
 
 
