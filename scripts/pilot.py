@@ -9,8 +9,9 @@ run go to results/pilot_cpu.csv; `--summary` prints the table that results/READM
     .venv/bin/python scripts/pilot.py --runs /tmp/resnext_runs/pilot            # train what is missing
     .venv/bin/python scripts/pilot.py --runs /tmp/resnext_runs/pilot --summary  # CSV and table so far
 
-The full cells need Debian's `dataset-fashion-mnist`. Finished runs are skipped, so an
-interrupted pilot continues where it stopped.
+The full cells need Debian's `dataset-fashion-mnist`. Runs already in pilot_cpu.csv, or finished
+in the runs folder, are skipped, so an interrupted pilot continues where it stopped, in a later
+sitting too.
 """
 import argparse
 import csv
@@ -64,6 +65,29 @@ def rows(root):
     return out_rows
 
 
+def committed_rows():
+    """The rows already in pilot_cpu.csv: runs made in an earlier sitting, whose folders may be gone."""
+    if not CSV.is_file():
+        return []
+    with open(CSV, newline="") as f:
+        return [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f)]
+
+
+def _number(text):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def merged(new_rows):
+    """The committed rows, with the runs trained again or for the first time replacing or joining them."""
+    keys = {(r["cell"], r["cardinality"], r["seed"]) for r in new_rows}
+    return [r for r in committed_rows() if (r["cell"], r["cardinality"], r["seed"]) not in keys] + new_rows
+
+
 def write(rows_):
     fields = list(dict.fromkeys(k for r in rows_ for k in r))
     with open(CSV, "w", newline="") as f:
@@ -104,15 +128,18 @@ def main():
     parser.add_argument("--summary", action="store_true", help="write the CSV of the finished runs and print "
                                                                  "the table; train nothing")
     args = parser.parse_args()
+    done = {(r["cell"], r["cardinality"], r["seed"]) for r in committed_rows()}
     if not args.summary:
         todo = [experiment.Run(f"{cell}/c{c}", seed, out, cmd + (["--resume"] if (out / "checkpoints").is_dir()
                                                                   and any((out / "checkpoints").glob("*.pt")) else []))
-                for cell, c, seed, out, cmd in runs_of(args.runs) if not experiment.finished(out)]
+                for cell, c, seed, out, cmd in runs_of(args.runs)
+                if not experiment.finished(out) and (cell, c, seed) not in done]
         print(f"{len(todo)} pilot run(s) to do, {args.jobs} at a time", flush=True)
         experiment.run_all(todo, args.jobs)
-    write(rows(args.runs))
+    all_rows = merged(rows(args.runs))
+    write(all_rows)
     print(f"wrote {CSV}")
-    print(summary(rows(args.runs)))
+    print(summary(all_rows))
 
 
 if __name__ == "__main__":
