@@ -67,19 +67,7 @@ def rows(root):
 
 def committed_rows():
     """The rows already in pilot_cpu.csv: runs made in an earlier sitting, whose folders may be gone."""
-    if not CSV.is_file():
-        return []
-    with open(CSV, newline="") as f:
-        return [{k: _number(v) for k, v in r.items()} for r in csv.DictReader(f)]
-
-
-def _number(text):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
+    return experiment.read_csv(CSV) if CSV.is_file() else []
 
 
 def merged(new_rows):

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import zoo
 from resnext_edu import models
 from resnext_edu.diagnose.blocks import find_blocks
 from resnext_edu.diagnose.expect import compare, configuration, reference_configuration
@@ -86,60 +87,6 @@ class PortResNeXt29(nn.Module):
         return self.classifier(F.avg_pool2d(x, 8, 1).flatten(1))
 
 
-class TvBottleneck(nn.Module):
-    """torchvision's Bottleneck, written out: width = planes * base_width / 64 * groups."""
-
-    expansion = 4
-
-    def __init__(self, inplanes, planes, stride=1, downsample=None, groups=1, base_width=64):
-        super().__init__()
-        width = int(planes * (base_width / 64.0)) * groups
-        self.conv1 = nn.Conv2d(inplanes, width, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(width)
-        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, groups=groups, bias=False)
-        self.bn2 = nn.BatchNorm2d(width)
-        self.conv3 = nn.Conv2d(width, planes * 4, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = downsample
-
-    def forward(self, x):
-        identity = x
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        if self.downsample is not None:
-            identity = self.downsample(x)
-        out += identity
-        return self.relu(out)
-
-
-class TvResNeXt50(nn.Module):
-    """torchvision's ResNet(Bottleneck, [3, 4, 6, 3], groups=32, width_per_group=4), written out."""
-
-    def __init__(self, groups=32, width_per_group=4, num_classes=1000):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(3, 2, 1)
-        inplanes = 64
-        for i, (planes, n) in enumerate(zip((64, 128, 256, 512), (3, 4, 6, 3))):
-            stride = 1 if i == 0 else 2
-            down = nn.Sequential(nn.Conv2d(inplanes, planes * 4, 1, stride, bias=False), nn.BatchNorm2d(planes * 4))
-            layers = [TvBottleneck(inplanes, planes, stride, down, groups, width_per_group)]
-            layers += [TvBottleneck(planes * 4, planes, 1, None, groups, width_per_group) for _ in range(1, n)]
-            self.add_module(f"layer{i + 1}", nn.Sequential(*layers))
-            inplanes = planes * 4
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(2048, num_classes)
-
-    def forward(self, x):
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(torch.flatten(self.avgpool(x), 1))
-
-
 # ---------------------------------------------------------------------------------------------
 # What configuration reads.
 
@@ -185,7 +132,7 @@ def test_the_paths_of_form_a_count_as_one_grouped_conv():
      "matches resnet50: 25,557,032 parameters, stem 7x7, 4 stages of 3, 4, 6, 3 blocks, "
      "group widths 64/128/256/512 (C = 1)."),
     (PortResNeXt29, CIFAR, "resnext29_8x64d", 10, "matches resnext29_8x64d: 34,426,698 parameters"),
-    (TvResNeXt50, IMAGENET, "resnext50_32x4d", 1000, "matches resnext50_32x4d: 25,028,904 parameters"),
+    (zoo.resnext50_32x4d_correct, IMAGENET, "resnext50_32x4d", 1000, "matches resnext50_32x4d: 25,028,904 parameters"),
 ])
 def test_a_faithful_model_gives_one_info(builder, size, expect, num_classes, line):
     found = findings(build_meta(builder), size, expect, num_classes)
