@@ -1,4 +1,4 @@
-"""Command line: `python -m resnext_edu COMMAND`, e.g. `tables`, `summary resnext50_32x4d` or `train --config c32`.
+"""Command line: `python -m resnext_edu COMMAND`, e.g. `tables`, `summary resnext50_32x4d` or `train --config c4`.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
 https://arxiv.org/abs/1611.05431.
@@ -138,12 +138,12 @@ def add_train(subparsers):
         "train", help="train a ResNeXt-29 mini on Fashion-MNIST",
         description="Train a ResNeXt-29 mini (Xie et al. 2017, Sec. 5.3, at half width) on Fashion-MNIST. "
                     "Runs on the committed subset unless --full or --data. Under torchrun: DDP.",
-        epilog="configs: c1 (C = 1, the ResNet), c8, c32, all about 1.2M parameters. presets: default = "
-               "the subset, 15 epochs; gpu = the full set, 15 epochs (make results); cpu = the subset, 3 epochs, "
+        epilog="configs: c1 (C = 1, the ResNet, 1x32d), c2 (2x20d), c4 (4x12d), all about 1.2M parameters. presets: default = "
+               "the subset, 15 epochs; gpu = the full set, 15 epochs (make results); cpu = the subset, 6 epochs, "
                "stride-2 stem (make results-cpu).")
     _one_line_errors(p, "resnext_edu train")
     m = p.add_argument_group("model (a --config, or --cardinality with --bottleneck-width or --group-width)")
-    m.add_argument("--config", "--model", dest="config", help="c1 (ResNet), c8 or c32 (default: c32)")
+    m.add_argument("--config", "--model", dest="config", help="c1 (ResNet), c2 or c4 (default: c4)")
     m.add_argument("--cardinality", type=int, metavar="C", help="C, paths per block")
     m.add_argument("--bottleneck-width", type=int, metavar="D", help="d, channels per path in stage 1")
     m.add_argument("--group-width", "--width", dest="group_width", type=int, metavar="CD",
@@ -193,7 +193,7 @@ def config_from_args(args):
         raise data.DataError("the full set is not installed. " + data.HOW_TO_GET_FULL
                              + " Or leave out --full / --preset gpu to train on the committed subset.")
     explicit = (args.cardinality, args.bottleneck_width, args.group_width) != (None, None, None)
-    config = args.config if args.config or explicit else "c32"
+    config = args.config if args.config or explicit else "c4"
     stage_widths = values.get("stage_widths", train.STAGE_WIDTHS)
     name, c, d = train.model_spec(config, args.cardinality, args.bottleneck_width, args.group_width, stage_widths)
     return train.TrainConfig(**{**values, "config": name, "cardinality": c, "bottleneck_width": d})
@@ -217,7 +217,7 @@ def run_train(args):
 
 def add_results(subparsers):
     p = subparsers.add_parser(
-        "results", help="train c1, c8, c32 x 3 seeds and write the results CSV",
+        "results", help="train c1, c2, c4 x 3 seeds and write the results CSV",
         description="The experiment: each configuration and seed in its own `train` process, then one "
                     "CSV row per run. Finished runs are skipped and interrupted ones resumed.")
     _one_line_errors(p, "resnext_edu results")
@@ -225,7 +225,7 @@ def add_results(subparsers):
                    help="gpu: full set, 15 epochs (`make results`); cpu: the CPU stand-in (`make results-cpu`)")
     p.add_argument("--configs", nargs="+", default=list(train.CONFIGS))
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    p.add_argument("--epochs", type=int, metavar="N", help="default: the preset's (gpu 15, cpu 3)")
+    p.add_argument("--epochs", type=int, metavar="N", help="default: the preset's (gpu 15, cpu 6)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N training and test images (a quick try)")
     p.add_argument("--jobs", type=int, default=1, help="runs at once (default 1)")
     p.add_argument("--threads", type=int, help="CPU threads per run")
@@ -236,7 +236,7 @@ def add_results(subparsers):
     p.add_argument("--csv", help="default: " + ", ".join(f"{k}: {v}" for k, v in experiment.RESULTS_CSV.items())
                    + ". Rows of runs not in this call (other seeds, made elsewhere) are kept")
     p.add_argument("--export", default="results/checkpoints", metavar="FOLDER",
-                   help="fp16 weights of seed 0's c1 and c32 go here")
+                   help="fp16 weights of seed 0's c1 and c4 go here")
 
 
 def _results_error(args):

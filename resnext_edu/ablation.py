@@ -8,8 +8,15 @@ the ReLU keeps it 0, and the last 1x1 conv receives nothing from that path. For 
 (C = 1) the same cut removes `width` channels of its dense 3x3 conv, the comparison the notebook
 makes: does a ResNeXt path carry more or less than as many channels of a dense layer?
 
+It also tests the "ensemble" reading of the block (Xie et al., Sec. 2, "Ensembling"): with
+keep=True every path but one is switched off, so each row says how well one path does alone.
+
     >>> table = ablation.ablate_paths(model, "layer1.1", images, labels)   # one row per path
+    >>> alone = ablation.ablate_paths(model, "layer1.1", images, labels, keep=True)
+    >>> dense = ablation.ablate_paths(resnet, "layer1.1", images, labels,
+    ...                               slices=ablation.random_slices(32, 12, count=8))
 """
+import random
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -59,6 +66,19 @@ def path_slices(block, width=None):
     return [(i, range(i * width, (i + 1) * width)) for i in range(channels // width)]
 
 
+def random_slices(channels, width, count, seed=0):
+    """`count` random sets of `width` of `channels` channels, each sorted: the dense 3x3's stand-in for a path.
+
+    A dense conv's channels have no order, so a fair comparison for a path of d channels is any
+    d of them; several random draws show the spread.
+    """
+    check_size("channels", channels)
+    check_size("width", width, maximum=channels, why="channels per set")
+    check_size("count", count)
+    rng = random.Random(seed)
+    return [(i, tuple(sorted(rng.sample(range(channels), width)))) for i in range(count)]
+
+
 @torch.no_grad()
 def accuracy(model, images, labels, batch_size=500):
     """Test accuracy in %, in eval mode, of uint8 images (N, 28, 28) or float inputs (N, 1, H, W)."""
@@ -76,36 +96,47 @@ class Ablation:
     """One path (or slice) switched off: its channels and the test accuracy without it."""
 
     path: int
-    channels: range
+    channels: tuple
     accuracy: float
     baseline: float
 
     @property
     def drop(self):
-        """Points of accuracy lost with this path off."""
+        """Points of accuracy lost with this path off (or, with keep=True, with all the others off)."""
         return self.baseline - self.accuracy
 
 
+def _channel_text(channels):
+    channels = list(channels)
+    if channels == list(range(channels[0], channels[-1] + 1)):
+        return f"{channels[0]}-{channels[-1]}"
+    return ",".join(map(str, channels))
+
+
 class AblationTable(Table):
-    """One row per path of a block: the accuracy with that path off, and the drop."""
+    """One row per path of a block: the accuracy with that path off (or kept alone), and the drop."""
 
     columns = (
         Column("path", lambda r: str(r.path), "right"),
-        Column("channels", lambda r: f"{r.channels.start}-{r.channels.stop - 1}", "right"),
-        Column("accuracy off (%)", lambda r: f"{r.accuracy:.2f}", "right"),
+        Column("channels", lambda r: _channel_text(r.channels), "right"),
+        Column("accuracy (%)", lambda r: f"{r.accuracy:.2f}", "right"),
         Column("drop (points)", lambda r: f"{r.drop:.2f}", "right"),
     )
 
-    def __init__(self, rows, name, baseline):
+    def __init__(self, rows, name, baseline, keep=False):
         super().__init__(rows)
-        self.title = f"{name}: each path of its 3x3 switched off in turn (all paths on: {baseline:.2f}%)"
+        what = "only this path kept on" if keep else "each path of its 3x3 switched off in turn"
+        self.title = f"{name}: {what} (all paths on: {baseline:.2f}%)"
+        self.keep = keep
 
 
-def ablate_paths(model, block_name, images, labels, width=None):
+def ablate_paths(model, block_name, images, labels, width=None, slices=None, keep=False):
     """Switch off each path of one block of `model` in turn; an AblationTable of the accuracies.
 
     block_name: e.g. "layer1.1" (stage 1's second block). width: for a C = 1 block, the slice
     of the dense 3x3's channels to remove, e.g. the d of the ResNeXt it is compared with.
+    slices: [(name, channels)] to switch off instead, e.g. from random_slices.
+    keep: switch off every channel but the slice's, so each row is one path alone.
     """
     blocks = dict(model.named_modules())
     if block_name not in blocks:
@@ -113,10 +144,15 @@ def ablate_paths(model, block_name, images, labels, width=None):
         raise ValueError(f"block_name={block_name!r} is not a block of this model; try one of "
                          f"{', '.join(stages[:6])}, ...")
     block = blocks[block_name]
-    slices = path_slices(block, width)
+    if slices is None:
+        slices = path_slices(block, width)
+    elif width is not None:
+        raise ValueError("give either width or slices, not both")
+    everything = range(block.bn2.num_features)
     baseline = accuracy(model, images, labels)
     rows = []
     for path, channels in slices:
-        with channels_off(block.bn2, channels):
-            rows.append(Ablation(path, channels, accuracy(model, images, labels), baseline))
-    return AblationTable(rows, block_name, baseline)
+        off = [c for c in everything if c not in set(channels)] if keep else channels
+        with channels_off(block.bn2, off):
+            rows.append(Ablation(path, tuple(channels), accuracy(model, images, labels), baseline))
+    return AblationTable(rows, block_name, baseline, keep)

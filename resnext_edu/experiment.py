@@ -1,4 +1,4 @@
-"""The experiment of notebook 05: c1, c8 and c32 x seeds, each run a `train` process, one CSV row per run.
+"""The experiment of notebook 05: c1, c2 and c4 x seeds, each run a `train` process, one CSV row per run.
 
 Xie et al. 2017, Sec. 5.1, Table 3, at a small scale: does more cardinality give a lower error at
 equal complexity? One run proves nothing (the seeds differ by more than the configurations), so
@@ -11,7 +11,7 @@ Each run is `python -m resnext_edu train ...` in its own process, its output in 
 `jobs` of them run at once from a thread pool (each thread waits on its process). Finished runs
 are skipped and interrupted ones resume from their newest checkpoint, so running the same
 command again after a crash continues it. Then the rows go to the results CSV, merged with the
-rows of runs made elsewhere, and seed 0's c1 and c32 are exported as small fp16 files.
+rows of runs made elsewhere, and seed 0's c1 and c4 are exported as small fp16 files.
 """
 import csv
 import io
@@ -29,7 +29,7 @@ from .train import CONFIGS
 RESULTS_CSV = {"gpu": "results/fashion_mnist_equal_complexity.csv",  # relative to where the command runs
                "cpu": "results/fashion_mnist_equal_complexity_cpu.csv"}
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
-EXPORTED = ("c1", "c32")  # seed 0's ResNet and C = 32: small fp16 copies for the notebook
+EXPORTED = ("c1", "c4")  # seed 0's ResNet and C = 4: small fp16 copies for the notebook
 
 
 # --- the committed results --------------------------------------------------------------------
@@ -64,12 +64,12 @@ def load_throughput():
 
 
 def export_name(preset, config):
-    """The file name of an fp16 export, e.g. fashion_mnist_cpu_c32_seed0.pt."""
+    """The file name of an fp16 export, e.g. fashion_mnist_cpu_c4_seed0.pt."""
     return f"fashion_mnist_{preset}_{config}_seed0.pt"
 
 
 def committed_checkpoint(config, preset=None):
-    """Path of the committed fp16 weights of seed 0's c1 or c32 (load with train.load_model)."""
+    """Path of the committed fp16 weights of seed 0's c1 or c4 (load with train.load_model)."""
     return RESULTS_DIR / "checkpoints" / export_name(preset or committed_preset(), config)
 
 
@@ -199,7 +199,7 @@ def run_experiment(preset, configs, seeds, runs, jobs=1, train_args=(), csv_path
     """Train every (config, seed) not finished yet, then write the results CSV and the fp16 exports.
 
     Returns the runs that failed; the CSV and the exports are written only when none did.
-    csv_path: default RESULTS_CSV[preset]. export: a folder for seed 0's fp16 c1 and c32, or "" for none.
+    csv_path: default RESULTS_CSV[preset]. export: a folder for seed 0's fp16 c1 and c4, or "" for none.
     """
     todo = plan(preset, configs, seeds, runs, train_args)
     print(f"{len(todo)} run(s) to do in {runs}, {jobs} at a time", flush=True)

@@ -32,6 +32,8 @@ def execute(path, timeout=600, write=True):
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     with client.setup_kernel():
+        # What JupyterLab writes on opening; stored in full, the notebook opens without unsaved changes.
+        nb.metadata["language_info"] = client.wait_for_reply(client.kc.kernel_info())["content"]["language_info"]
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
         seconds = time.perf_counter() - start

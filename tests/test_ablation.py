@@ -70,3 +70,48 @@ def test_ablate_paths_on_a_tiny_model():
     assert "layer1.1: each path of its 3x3 switched off in turn" in str(table)
     with pytest.raises(ValueError, match="block_name='layer9.0' is not a block of this model; try one of layer1.0"):
         ablation.ablate_paths(model, "layer9.0", images, labels)
+
+
+def test_keep_one_path_is_the_last_conv_reading_only_that_path():
+    torch.manual_seed(0)
+    block = trained_like(ResNeXtBlockC(16, 16, cardinality=4, bottleneck_width=3))
+    x = torch.randn(2, 16, 5, 5)
+    reference = copy.deepcopy(block)
+    with torch.no_grad():
+        reference.conv3.weight[:, [c for c in range(12) if c not in (3, 4, 5)]] = 0  # reads path 1 only
+        expected = reference(x)
+    others = [c for c in range(12) if c not in (3, 4, 5)]
+    with torch.no_grad(), ablation.channels_off(block.bn2, others):
+        assert torch.allclose(block(x), expected, atol=1e-6)
+
+
+def test_random_slices_are_reproducible_sets_of_distinct_channels():
+    slices = ablation.random_slices(32, 12, count=8, seed=0)
+    assert slices == ablation.random_slices(32, 12, count=8, seed=0)
+    assert slices != ablation.random_slices(32, 12, count=8, seed=1)
+    assert [i for i, _ in slices] == list(range(8))
+    assert all(len(set(c)) == 12 and list(c) == sorted(c) and set(c) <= set(range(32)) for _, c in slices)
+    assert len({c for _, c in slices}) > 1  # different draws, not one set 8 times
+    with pytest.raises(ValueError, match="width=40 must be a whole number from 1 to 32: channels per set"):
+        ablation.random_slices(32, 40, count=2)
+
+
+def test_ablate_paths_keep_and_slices_on_a_tiny_model():
+    torch.manual_seed(0)
+    model = trained_like(train.build_model(1, 8, 2, (8, 16, 32), 8))  # a ResNet: one dense path of 8
+    images = torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8)
+    labels = torch.randint(0, 10, (64,))
+    slices = ablation.random_slices(8, 3, count=4)
+    off = ablation.ablate_paths(model, "layer1.1", images, labels, slices=slices)
+    assert [r.channels for r in off] == [c for _, c in slices]
+    block = model.layer1[1]
+    for row in off:  # each row is that set switched off, computed directly
+        with ablation.channels_off(block.bn2, row.channels):
+            assert row.accuracy == ablation.accuracy(model, images, labels)
+    alone = ablation.ablate_paths(model, "layer1.1", images, labels, slices=slices, keep=True)
+    for row in alone:
+        with ablation.channels_off(block.bn2, [c for c in range(8) if c not in row.channels]):
+            assert row.accuracy == ablation.accuracy(model, images, labels)
+    assert "only this path kept on" in str(alone) and "switched off in turn" in str(off)
+    with pytest.raises(ValueError, match="either width or slices"):
+        ablation.ablate_paths(model, "layer1.1", images, labels, width=2, slices=slices)

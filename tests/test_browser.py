@@ -71,11 +71,12 @@ def write_root(root):
 
 
 @contextmanager
-def server_at(root, settings=None):
+def server_at(root, settings=None, extra_args=()):
     """JupyterLab on a free port with a random token, serving root; yields (base url, token).
 
     settings: user settings to write first ({file name: value}); None keeps JupyterLab's defaults
-    (the news prompt is off through the overrides `make setup` writes). Stops it by its PID.
+    (the news prompt is off through the overrides `make setup` writes). extra_args: more
+    command-line options. Stops it by its PID.
     """
     for name, value in (settings or {}).items():
         path = root / "settings" / name
@@ -87,7 +88,7 @@ def server_at(root, settings=None):
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
          f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-         "--ServerApp.port_retries=0", f"--LabApp.user_settings_dir={root / 'settings'}"],
+         "--ServerApp.port_retries=0", f"--LabApp.user_settings_dir={root / 'settings'}", *extra_args],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -155,3 +155,13 @@ def test_slider_labels_are_not_cut(path):
 def test_the_label_check_can_fail():
     cell = {"cell_type": "code", "source": ['s = widgets.IntSlider(value=1, description="cardinality C")\n']}
     assert cut_labels([cell]) == ["cardinality C"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stores_the_kernels_language_info(path):
+    """JupyterLab marks a notebook changed as it opens unless it already holds the kernel's language_info."""
+    from ipykernel.ipkernel import IPythonKernel
+    info = json.loads(path.read_text())["metadata"].get("language_info", {})
+    expected = {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}
+    assert {k: info.get(k) for k in expected} == expected, "re-execute it with scripts/execute_notebooks.py"
+    assert re.fullmatch(r"3\.1[123]\.\d+", info.get("version", "")), "the Python version that executed it"

@@ -59,21 +59,29 @@ def tiny_model():
 
 def test_three_configs_at_equal_complexity():
     specs = {name: train.model_spec(name) for name in train.CONFIGS}
-    assert {n: (c, d) for n, (_, c, d) in specs.items()} == {"c1": (1, 32), "c8": (8, 7), "c32": (32, 2)}
-    assert complexity.equal_complexity_width(32, in_out_channels=128, reference_width=32) == 2
+    assert {n: (c, d) for n, (_, c, d) in specs.items()} == {"c1": (1, 32), "c2": (2, 20), "c4": (4, 12)}
+    assert all(d >= 4 for _, _, d in specs.values())  # "a bottleneck width no smaller than 4d" (Sec. 5.1)
     with torch.device("meta"):  # counts need shapes only
         params = {n: counting.count_params(train.build_model(c, d)) for n, (_, c, d) in specs.items()}
-        # the CPU preset's stride-2 stem keeps the parameters and cuts the MACs about 4x
-        full, cpu = (counting.count_macs(train.build_model(32, 2, s), (1, 28, 28)) for s in (1, 2))
-    assert params == {"c1": 1_235_946, "c8": 1_233_666, "c32": 1_202_666}
+        macs = {(n, s): counting.count_macs(train.build_model(c, d, s), (1, 28, 28))
+                for n, (_, c, d) in specs.items() for s in (1, 2)}
+        # why C stops at 4: 8x7d and 16x4d (the least d allowed) would cost 4% and 8% more MACs
+        wider = {c: counting.count_macs(train.build_model(c, complexity.equal_complexity_width(c, 128, 32), 2),
+                                        (1, 28, 28)) for c in (8, 16)}
+    assert params == {"c1": 1_235_946, "c2": 1_227_626, "c4": 1_219_306}
     assert max(params.values()) / min(params.values()) - 1 < 0.03  # within 3% of one another
-    assert 3.5 < full / cpu < 4.1
+    for s in (1, 2):
+        stride = [m for (n, t), m in macs.items() if t == s]
+        assert max(stride) / min(stride) - 1 < 0.03
+    assert wider[8] / macs["c1", 2] - 1 > 0.03 and wider[16] / macs["c1", 2] - 1 > 0.08
+    # the CPU preset's stride-2 stem keeps the parameters and cuts the MACs about 4x
+    assert 3.5 < macs["c4", 1] / macs["c4", 2] < 4.1
 
 
 def test_model_spec_errors_name_the_values():
     with pytest.raises(ValueError, match="cardinality=3 does not divide group_width=128; try one of 1, 2, 4"):
         train.model_spec(cardinality=3, group_width=128)
-    with pytest.raises(ValueError, match="config='c16' is unknown; use one of 'c1', 'c8', 'c32'"):
+    with pytest.raises(ValueError, match="config='c16' is unknown; use one of 'c1', 'c2', 'c4'"):
         train.model_spec("c16")
     with pytest.raises(ValueError, match="bottleneck_width=0 must be a whole number of at least 1"):
         train.model_spec(cardinality=4, bottleneck_width=0)
@@ -158,11 +166,11 @@ def test_throughput_benchmark_runs_the_gpu_code_path(tmp_path, capsys):
     """benchmarks/train_throughput.py --device cuda uses bf16 and channels_last; here they run on the CPU."""
     bench = runpy.run_path(str(ROOT / "benchmarks" / "train_throughput.py"), run_name="train_throughput")
     table = tmp_path / "throughput.csv"
-    bench["main"](["--configs", "c32", "--threads", "1", "--steps", "1", "--warmup", "1", "--batch-size", "4",
+    bench["main"](["--configs", "c4", "--threads", "1", "--steps", "1", "--warmup", "1", "--batch-size", "4",
                    "--bf16", "--channels-last", "--csv", str(table)])
     assert f"wrote {table}" in capsys.readouterr().out
     [row] = experiment.read_csv(table)
-    assert row["mode"] == "1 process, 1 thread, bf16, channels_last" and row["params"] == 1_202_666
+    assert row["mode"] == "1 process, 1 thread, bf16, channels_last" and row["params"] == 1_219_306
     assert row["images_per_s"] > 0
 
 
@@ -243,7 +251,7 @@ def test_ddp_on_two_cpu_processes_equals_accumulation_in_one(tmp_path):
         torch.cuda.is_available(), reason="this machine has CUDA")),
     (["--epochs", "two"], "invalid int value"),
     (["--device", "gpu0"], "device='gpu0' is not a device"),
-    (["--config", "c8", "--cardinality", "4"], "fixes C and d"),
+    (["--config", "c2", "--cardinality", "4"], "fixes C and d"),
     (["--resume"], "--resume: no complete checkpoint"),
 ])
 def test_bad_input_gets_one_line_and_exit_code_2(args, message, capsys, tmp_path):
@@ -255,7 +263,7 @@ def test_bad_input_gets_one_line_and_exit_code_2(args, message, capsys, tmp_path
 def test_bad_input_in_a_real_process(tmp_path):
     result = cli("train", "--config", "resnext", "--out", str(tmp_path))
     assert result.returncode == 2 and result.stderr.strip().count("\n") == 0
-    assert "config='resnext' is unknown" in result.stderr and "'c1', 'c8', 'c32'" in result.stderr
+    assert "config='resnext' is unknown" in result.stderr and "'c1', 'c2', 'c4'" in result.stderr
 
 
 def test_main_cli_has_train_and_results():
@@ -268,18 +276,18 @@ def test_main_cli_has_train_and_results():
 def test_results_runs_jobs_side_by_side_exports_and_skips_finished_runs(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")  # for the `train` processes the experiment starts
     runs = tmp_path / "runs"
-    quick = ["results", "--preset", "cpu", "--configs", "c1", "c32", "--seeds", "0", "--epochs", "1",
+    quick = ["results", "--preset", "cpu", "--configs", "c1", "c4", "--seeds", "0", "--epochs", "1",
              "--limit", "128", "--threads", "1", "--runs", str(runs), "--csv", str(tmp_path / "results.csv"),
              "--export", str(tmp_path / "export")]
     assert main([*quick, "--jobs", "2"]) == 0, capsys.readouterr()
     out = capsys.readouterr().out
-    assert "2 run(s) to do" in out and "--config c32 --seed 0" in out
+    assert "2 run(s) to do" in out and "--config c4 --seed 0" in out
     second_start = out.index("started", out.index("started") + 1)
     assert second_start < out.index("finished"), "--jobs 2 should start both runs before either ends"
     rows = experiment.read_csv(tmp_path / "results.csv")
     assert [(r["config"], r["seed"], r["epochs"], r["train_images"]) for r in rows] == [("c1", 0, 1, 128),
-                                                                                         ("c32", 0, 1, 128)]
-    assert [r["params"] for r in rows] == [1_235_946, 1_202_666] and all(0 <= r["test_error_e1"] <= 100 for r in rows)
+                                                                                         ("c4", 0, 1, 128)]
+    assert [r["params"] for r in rows] == [1_235_946, 1_219_306] and all(0 <= r["test_error_e1"] <= 100 for r in rows)
     for row in rows:  # the training error per epoch too: on the augmented batches, as the run measured it
         metrics = train_metrics(runs / f"{row['config']}-seed0")
         assert row["train_error_e1"] == row["final_train_error"] == round(metrics[-1]["train_error"], 2)
@@ -289,11 +297,11 @@ def test_results_runs_jobs_side_by_side_exports_and_skips_finished_runs(tmp_path
         assert ckpt["config"]["config"] == row["config"]
         assert round(ckpt["metrics"][-1]["test_error"], 2) == row["final_test_error"]
     # A run whose wall time was never written was interrupted: it is planned again, with --resume.
-    wall = runs / "c32-seed0" / "wall_seconds"
+    wall = runs / "c4-seed0" / "wall_seconds"
     seconds = wall.read_text()
     wall.unlink()
-    [again] = experiment.plan("cpu", ["c1", "c32"], [0], runs, ["--threads", 1])
-    assert (again.config, again.cmd[-3:]) == ("c32", ["--threads", "1", "--resume"])
+    [again] = experiment.plan("cpu", ["c1", "c4"], [0], runs, ["--threads", 1])
+    assert (again.config, again.cmd[-3:]) == ("c4", ["--threads", "1", "--resume"])
     wall.write_text(seconds)
     # A second call: the finished runs are skipped, and the CSV keeps their rows.
     assert main([*quick, "--configs", "c1", "--jobs", "2"]) == 0
@@ -307,17 +315,17 @@ def test_write_results_merges_runs_by_config_and_seed(tmp_path):
     def row(config, seed, error):
         return dict(preset="cpu", config=config, seed=seed, final_test_error=error)
 
-    experiment.write_results(path, [row("c32", 0, 20.5), row("c1", 0, 25.5)])
+    experiment.write_results(path, [row("c4", 0, 20.5), row("c1", 0, 25.5)])
     experiment.write_results(path, [row("c1", 1, 23.5)])  # another seed, as from another machine: joins
-    experiment.write_results(path, [row("c32", 0, 19.5)])  # a run trained again: replaces its old row
+    experiment.write_results(path, [row("c4", 0, 19.5)])  # a run trained again: replaces its old row
     assert [(r["config"], r["seed"], r["final_test_error"]) for r in experiment.read_csv(path)] == [
-        ("c1", 0, 25.5), ("c32", 0, 19.5), ("c1", 1, 23.5)]
+        ("c1", 0, 25.5), ("c4", 0, 19.5), ("c1", 1, 23.5)]
 
 
 def test_a_failed_run_is_reported_with_its_log_and_exit_code_1(tmp_path, capsys, monkeypatch):
     fail = experiment.Run("c1", 0, tmp_path / "c1-seed0",
                           [sys.executable, "-c", "import sys; print('out of memory'); sys.exit(3)"])
-    ok = experiment.Run("c8", 0, tmp_path / "c8-seed0", [sys.executable, "-c", "pass"])
+    ok = experiment.Run("c2", 0, tmp_path / "c2-seed0", [sys.executable, "-c", "pass"])
     assert experiment.run_all([fail, ok], jobs=2) == [fail]
     out = capsys.readouterr().out
     assert f"FAILED (3): {fail.out}, see {fail.log}" in out and "out of memory" in fail.log.read_text()
@@ -358,7 +366,7 @@ def test_committed_results_and_checkpoints():
     assert experiment.load_results() and experiment.committed_preset() in ("gpu", "cpu")
     exports = sorted((ROOT / "results" / "checkpoints").glob("*.pt"))
     assert exports and sum(p.stat().st_size for p in exports) <= 8_000_000
-    assert experiment.committed_checkpoint("c32") in exports
+    assert experiment.committed_checkpoint("c4") in exports
     for path in exports:
         model, ckpt = train.load_model(path)  # checks the sidecar
-        assert counting.count_params(model) in (1_235_946, 1_202_666)
+        assert counting.count_params(model) in (1_235_946, 1_219_306)

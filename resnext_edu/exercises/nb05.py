@@ -1,14 +1,16 @@
 """Questions for notebook 05, training: `from resnext_edu.exercises.nb05 import *`.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431, Sec. 3.4 and Table 2 (equal complexity), Table 3, Appendix A (the CIFAR recipe).
+https://arxiv.org/abs/1611.05431, Sec. 3.4 and Table 2 (equal complexity), Table 3, Appendix A (the CIFAR recipe), Fig. 3(c) (paths as channel groups).
 """
+import copy
+import functools
 import math
 import statistics
 
 import torch
 
-from .. import experiment, train
+from .. import ablation, data, experiment, train
 from ..complexity import block_params, equal_complexity_width
 from .core import CS, EqualityProblem, Incorrect, Problem, bind_exercises
 
@@ -87,22 +89,22 @@ class StepsPerEpochDDP(EqualityProblem):
         }
 
 
-class MeanErrorC32(Problem):
-    """Mean final test error of c32 over the seeds, from the committed results."""
+class MeanErrorC4(Problem):
+    """Mean final test error of c4 over the seeds, from the committed results."""
 
-    _var = "c32_mean_error"
+    _var = "c4_mean_error"
     _setup = CS("from resnext_edu import experiment\nrows = experiment.load_results()")
     _hints = (
-        "`rows` holds one dict per run. Keep the rows whose 'config' is 'c32', and read their "
+        "`rows` holds one dict per run. Keep the rows whose 'config' is 'c4', and read their "
         "'final_test_error'.",
-        "Collect the 'final_test_error' of the c32 rows only (a comprehension with an `if` on 'config'), then "
+        "Collect the 'final_test_error' of the c4 rows only (a comprehension with an `if` on 'config'), then "
         "average them with `statistics.mean`.",
     )
     _solution = CS("import statistics\n"
-                   "c32_mean_error = statistics.mean(r['final_test_error'] for r in rows if r['config'] == 'c32')")
+                   "c4_mean_error = statistics.mean(r['final_test_error'] for r in rows if r['config'] == 'c4')")
     _typical_mistake = CS("import statistics\n"
-                          "c32_mean_error = statistics.mean(r['final_test_error'] for r in rows)")
-    _correct_message = ("Well done. The table at the start of section 6 shows it next to the other two "
+                          "c4_mean_error = statistics.mean(r['final_test_error'] for r in rows)")
+    _correct_message = ("Well done. The table at the start of section 5 shows it next to the other two "
                         "configurations, with the spread.")
 
     def _check(self, value):
@@ -110,60 +112,96 @@ class MeanErrorC32(Problem):
         if isinstance(value, torch.Tensor) and value.numel() == 1:
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise Incorrect(f"Expected one number (an error in %), but `c32_mean_error` is a {type(value).__name__}.")
+            raise Incorrect(f"Expected one number (an error in %), but `c4_mean_error` is a {type(value).__name__}.")
         mean = lambda key, config=None: statistics.mean(  # noqa: E731
             r[key] for r in rows if config is None or r["config"] == config)
-        if math.isclose(value, mean("final_test_error", "c32"), abs_tol=0.005):
+        if math.isclose(value, mean("final_test_error", "c4"), abs_tol=0.005):
             return
         if math.isclose(value, mean("final_test_error"), abs_tol=0.005):
             raise Incorrect(f"That is the mean over all {len(rows)} runs, all three configurations together. "
-                            "Keep only the rows whose 'config' is 'c32'.")
-        seed0 = [r["final_test_error"] for r in rows if r["config"] == "c32" and r["seed"] == 0]
+                            "Keep only the rows whose 'config' is 'c4'.")
+        seed0 = [r["final_test_error"] for r in rows if r["config"] == "c4" and r["seed"] == 0]
         if seed0 and math.isclose(value, seed0[0], abs_tol=0.005):
-            raise Incorrect("That is one run, seed 0. Average the final error over every c32 seed: one seed "
+            raise Incorrect("That is one run, seed 0. Average the final error over every c4 seed: one seed "
                             "says little about a configuration.")
-        if math.isclose(value, 100 - mean("final_test_error", "c32"), abs_tol=0.005):
+        if math.isclose(value, mean("final_train_error", "c4"), abs_tol=0.005):
+            raise Incorrect("That is the training error, measured on the augmented training batches. The "
+                            "question asks for the error on the test images: 'final_test_error'.")
+        if math.isclose(value, 100 - mean("final_test_error", "c4"), abs_tol=0.005):
             raise Incorrect("That looks like an accuracy; the column holds the error in %.")
-        raise Incorrect(f"`c32_mean_error` is {value:.2f}, which does not match the c32 rows' mean "
+        raise Incorrect(f"`c4_mean_error` is {value:.2f}, which does not match the c4 rows' mean "
                         "'final_test_error'. Did you pick another column, such as an epoch's error?")
 
 
-class GroupWeightNorms(Problem):
-    """The L2 norm of each group's filters in the trained C = 32 model's first grouped conv."""
+ABLATION_IMAGES = 500  # the first 500 test images of the subset: notebook 05's few_x, few_y
 
-    _var = "group_norms"
-    _setup = CS("from resnext_edu import experiment, train\n"
-                "trained, _ = train.load_model(experiment.committed_checkpoint('c32'))")
+
+@functools.lru_cache(maxsize=1)
+def _trained_c4():
+    model, _ = train.load_model(experiment.committed_checkpoint("c4"))
+    return model
+
+
+def _few():
+    x, y = data.load_fashion_mnist("test")
+    return x[:ABLATION_IMAGES], y[:ABLATION_IMAGES]
+
+
+@functools.lru_cache(maxsize=8)
+def _accuracy_without(channels=()):
+    """The reference, computed another way: a copy whose last 1x1 conv never reads those channels."""
+    model = copy.deepcopy(_trained_c4())
+    with torch.no_grad():
+        model.layer1[1].conv3.weight[:, list(channels)] = 0
+    return ablation.accuracy(model, *_few())
+
+
+class PathOffDrop(Problem):
+    """Points of accuracy the trained C = 4 network loses on few_x when path 2 of block layer1.1 is off."""
+
+    _var = "drop"
+    _setup = CS("from resnext_edu import ablation, data, experiment, train\n"
+                "trained, _ = train.load_model(experiment.committed_checkpoint('c4'))\n"
+                "test_x, test_y = data.load_fashion_mnist('test')\n"
+                "few_x, few_y = test_x[:500], test_y[:500]\n"
+                "baseline = ablation.accuracy(trained, few_x, few_y)")
     _hints = (
-        "The conv is `trained.layer1[0].conv2`: groups=32 and weight shape (C·d, d, 3, 3) = (64, 2, 3, 3). "
-        "The output filters of group g are rows g·d to (g+1)·d - 1: consecutive blocks of d = 2 rows.",
-        "Reshape the weight so that each of 32 rows holds one group's 2·2·3·3 = 36 numbers (the first dimension "
-        "is the number of groups, the rest is flattened), then take the L2 norm along each row.",
+        "Path p of a C x d block owns channels p·d to (p+1)·d - 1 of the grouped 3x3's output. Here d = 12 "
+        "and paths count from 0, so path 2 is the third block of 12 channels.",
+        "Inside `with ablation.channels_off(trained.layer1[1].bn2, channels):` measure "
+        "`ablation.accuracy(trained, few_x, few_y)`; the drop is `baseline` minus that accuracy.",
     )
-    _solution = CS("conv = trained.layer1[0].conv2\n"
-                   "group_norms = conv.weight.detach().reshape(conv.groups, -1).norm(dim=1)")
-    _typical_mistake = CS("conv = trained.layer1[0].conv2\n"
-                          "group_norms = conv.weight.detach().flatten(1).norm(dim=1)")
-    _correct_message = "Well done: 32 norms, one per path. The plot below shows them for every stage."
+    _solution = CS("with ablation.channels_off(trained.layer1[1].bn2, range(24, 36)):\n"
+                   "    accuracy_off = ablation.accuracy(trained, few_x, few_y)\n"
+                   "drop = baseline - accuracy_off")
+    _typical_mistake = CS("with ablation.channels_off(trained.layer1[1].bn2, range(2, 3)):  # path 2\n"
+                          "    accuracy_off = ablation.accuracy(trained, few_x, few_y)\n"
+                          "drop = baseline - accuracy_off")
+    _correct_message = ("Well done. The table above does the same for every path, and for as many "
+                        "channels of the ResNet's dense 3x3.")
 
-    def _check(self, norms):
-        if not isinstance(norms, torch.Tensor):
-            raise Incorrect(f"Expected a tensor of 32 norms, but `group_norms` is a {type(norms).__name__}.")
-        model, _ = train.load_model(experiment.committed_checkpoint("c32"))
-        w = model.layer1[0].conv2.weight.detach()  # (64, 2, 3, 3)
-        expected = w.reshape(32, -1).norm(dim=1)
-        if norms.shape == (64,):
-            raise Incorrect("You have 64 norms, one per output filter. A group holds d = 2 filters (consecutive "
-                            "rows of the weight); put both in the same norm, so there are 32, one per path.")
-        if tuple(norms.shape) != (32,):
-            raise Incorrect(f"Expected 32 norms (one per group), but `group_norms` has shape {tuple(norms.shape)}.")
-        if torch.allclose(norms.float(), expected, rtol=1e-4, atol=1e-5):
+    def _check(self, value):
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Incorrect(f"Expected one number (points of accuracy), but `drop` is a {type(value).__name__}.")
+        baseline = _accuracy_without()
+        expected = baseline - _accuracy_without(tuple(range(24, 36)))
+        if math.isclose(value, expected, abs_tol=0.01):
             return
-        if torch.allclose(norms.float(), expected ** 2, rtol=1e-4, atol=1e-5):
-            raise Incorrect("Those are squared norms (sums of squares). Take the square root, or use `.norm()`.")
-        raise Incorrect("You have 32 numbers, but they are not the norms of the groups' filters. Groups are "
-                        "consecutive blocks of output filters (rows of the weight), not input channels: reshape "
-                        "the weight to (32, -1) before taking each row's norm.")
+        if expected and math.isclose(value, -expected, abs_tol=0.01):
+            raise Incorrect("The sign is the wrong way round: a drop is the accuracy with every path on "
+                            "(`baseline`) minus the accuracy with the path off.")
+        if math.isclose(value, baseline - expected, abs_tol=0.01):
+            raise Incorrect("That is the accuracy with the path off. The drop is how much lower it is than "
+                            "`baseline`.")
+        if math.isclose(value, baseline - _accuracy_without((2,)), abs_tol=0.01):
+            raise Incorrect("You switched off one channel, channel 2. A path of the 4x12d block is d = 12 "
+                            "consecutive channels of the grouped 3x3's output.")
+        if math.isclose(value, baseline - _accuracy_without(tuple(range(12, 24))), abs_tol=0.01):
+            raise Incorrect("Those are channels 12 to 23, path 1: paths count from 0.")
+        raise Incorrect(f"`drop` is {value:.2f} points. Switch off channels p·d to (p+1)·d - 1 of "
+                        "`trained.layer1[1].bn2` for path p = 2, with d = 12, and measure on few_x, few_y.")
 
 
-bind_exercises(globals(), [MiniWidthForC16, StepsPerEpochDDP, MeanErrorC32, GroupWeightNorms])
+bind_exercises(globals(), [MiniWidthForC16, MeanErrorC4, PathOffDrop, StepsPerEpochDDP])
