@@ -6,9 +6,9 @@
 #
 # DATA: a folder with the four Fashion-MNIST .gz files. OUT: where the results go:
 #   hardware.txt                              GPU, driver, Python, torch, CUDA, cuDNN
-#   train_throughput_gpu.csv                  images/s of c1, c8, c32 alone on the GPU
+#   train_throughput_gpu.csv                  images/s of c1, c2, c4 alone on the GPU
 #   fashion_mnist_equal_complexity.csv        one row per run, merged with the committed rows
-#   fashion_mnist_gpu_c{1,32}_seed0.pt(.sha256)  fp16 weights, when seed 0 is among the seeds
+#   fashion_mnist_gpu_c{1,4}_seed0.pt(.sha256)  fp16 weights, when seed 0 is among the seeds
 # SEEDS: default 0 1 2. All runs of a call train side by side on the one GPU. Seeds can be
 # split over several calls (e.g. a machine that allows 10 minutes a command): each call's rows
 # join those already in results/ (copy OUT's CSV there between calls).

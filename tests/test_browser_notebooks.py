@@ -117,7 +117,8 @@ def survey(page, panel):
 
 
 def show_output(page, panel, index, screenshot):
-    """Scroll cell `index`'s output to the top of the panel, screenshot it; (its height, the panel's), in px."""
+    """Scroll cell `index`'s output into view, screenshot it: its height and the panel's, whether it has a
+    slider, and the height of its figure, in CSS px."""
     page.evaluate(f"() => window.jupyterapp.shell.currentWidget.content.scrollToItem({index}, 'start')")
     page.wait_for_timeout(600)
     output = page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell[data-windowed-list-index='{index}'] "
@@ -125,7 +126,10 @@ def show_output(page, panel, index, screenshot):
     output.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     output.screenshot(path=str(screenshot))
-    return output.bounding_box()["height"], panel.evaluate("el => el.clientHeight")
+    slider = output.locator(".widget-slider").count() > 0
+    images = output.locator(".widget-image")
+    image_height = images.first.bounding_box()["height"] if images.count() else 0  # drawn to fit its box
+    return output.bounding_box()["height"], panel.evaluate("el => el.clientHeight"), slider, image_height
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -176,13 +180,19 @@ def test_every_output_is_drawn_and_nothing_leaves_this_machine(lab, path):
     if stored.get("version") == platform.python_version():
         assert not opened["dirty"], "the notebook shows unsaved changes as soon as it opens"
     assert blank == [], f"not drawn after Run All and a scroll: {blank}"
-    # Recorded for review, not asserted yet: notebook 06's explorer is still taller than the
-    # notebook panel at 1366x768 (684 px in 647 on 2026-12-01), so a student must scroll it.
-    heights = SCREENSHOTS / "widget_heights.json"
-    known = json.loads(heights.read_text()) if heights.exists() else {}
-    known.update({f"{path.stem} cell {i} {name}": {"output_px": round(h), "panel_px": panel_h}
-                  for (name, i), (h, panel_h) in fits.items()})
-    heights.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n")
+    heights = {f"{path.stem} cell {i} {name}": dict(output_px=round(h), panel_px=panel_h, figure_height_px=round(w))
+               for (name, i), (h, panel_h, _, w) in fits.items()}
+    (SCREENSHOTS / f"{path.stem}_widget_heights.json").write_text(json.dumps(heights, indent=1) + "\n")
+    # An explorer is used by moving its sliders while watching its numbers and figure: on a laptop
+    # the whole of it must fit the notebook panel. A quiz may scroll.
+    tall = [f"cell {i}: {h:.0f} px in a {panel_h} px panel" for (name, i), (h, panel_h, slider, _) in fits.items()
+            if name == "laptop" and slider and h > panel_h]
+    assert tall == [], f"an explorer taller than the notebook panel at 1366x768: {tall}"
+    # On a projector its figure, and the labels in it, grow with the screen.
+    small = [f"cell {i}: {fits['projector', i][3]:.0f} px high at 1920x1080, {w:.0f} at 1366x768"
+             for (name, i), (_, _, slider, w) in fits.items()
+             if name == "laptop" and slider and w and fits["projector", i][3] < 1.3 * w]
+    assert small == [], f"an explorer's figure does not grow on a projector: {small}"
     stored = sum(1 for line in path.read_text().splitlines() if '"image/png"' in line)
     drawn = sum(1 for (_, kind) in seen if kind in ("image", "animation"))
     assert drawn >= min(stored, 1), "the scroll saw none of the notebook's figures"

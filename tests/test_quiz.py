@@ -76,3 +76,11 @@ def test_a_value_that_is_not_an_option_is_named(value):
         assert feedback.label == "Not attempted"
     else:
         assert feedback.label == "Incorrect" and repr(value) in feedback.message and "'a', 'b', 'c', 'd'" in feedback.message
+
+
+def test_every_option_fits_one_line_of_a_laptop_screen():
+    # ipywidgets' RadioButtons give each label one line's height: a longer option is drawn over the
+    # next one. In JupyterLab at 1366x768 a quiz line holds about 115 characters "x) ..." (2026-12-01).
+    long = [f"{p._question[:30]}... {letter}) {text}" for p in PROBLEMS for letter, text in p.options()
+            if len(f"{letter}) {text}") > 110]
+    assert long == []

@@ -370,3 +370,9 @@ def test_committed_results_and_checkpoints():
     for path in exports:
         model, ckpt = train.load_model(path)  # checks the sidecar
         assert counting.count_params(model) in (1_235_946, 1_219_306)
+
+
+def test_the_progress_bar_is_a_widget_in_a_notebook():
+    """tqdm.auto draws tqdm's notebook bar in a kernel, not text in a red stderr box, and plain text in a terminal."""
+    import tqdm.auto
+    assert train.tqdm is tqdm.auto.tqdm

@@ -1,7 +1,8 @@
 """Questions for notebook 05, training: `from resnext_edu.exercises.nb05 import *`.
 
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
-https://arxiv.org/abs/1611.05431, Sec. 3.4 and Table 2 (equal complexity), Table 3, Appendix A (the CIFAR recipe), Fig. 3(c) (paths as channel groups).
+https://arxiv.org/abs/1611.05431, Sec. 3.4 and Table 2 (equal complexity), Table 3, Appendix A (the CIFAR
+recipe), Fig. 3(c) (paths as channel groups).
 """
 import copy
 import functools

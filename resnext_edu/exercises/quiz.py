@@ -90,8 +90,7 @@ class FlopsAndSpeed(MultipleChoiceProblem):
                  "multiply-adds, Table 1). Do they run at the same speed?")
     _options = (
         "Yes: the same FLOPs take the same time.",
-        "Not necessarily: time also depends on memory traffic and on how well the kernels use the hardware, "
-        "and grouped convs do less arithmetic per byte moved. Measure it.",
+        "Not necessarily: time also depends on memory traffic, and grouped convs do less arithmetic per byte.",
         "ResNeXt is faster: its 32 groups are small convs that run in parallel.",
         "They are equal on a GPU and differ only on a CPU.",
     )

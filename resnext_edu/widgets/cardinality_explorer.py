@@ -75,7 +75,7 @@ def readout_html(n):
     th = "<th style='text-align:left'>"
     row = f"<tr>{th}{{}}</th><td>{{}}</td><td>{{}}</td></tr>"
     c, d, depth = n["cardinality"], n["bottleneck_width"], n["depth"]
-    return ("<table style='border-spacing:12px 2px'>"
+    return ("<table style='border-spacing:12px 2px;line-height:1.4'>"
             f"<tr><th></th>{th}one conv2 block (256-d, 56×56)</th>"
             f"{th}whole ResNeXt-{depth} ({c}×{d}d)</th></tr>"
             + row.format("params", f"{n['block_params']:,}", f"{n['params']:,}")
@@ -100,7 +100,7 @@ def equal_complexity_curve():
 class CardinalityFigure(LiveFigure):
     """The block diagram, Table 2's d against C, and block params against C, in one live figure."""
 
-    def __init__(self, dpi=80):
+    def __init__(self, dpi=120):
         super().__init__((10, 4.4), (0.0, 0.0, 0.52, 1.0), dpi)
         grid = self.fig.add_gridspec(2, 2, width_ratios=(1.15, 1), hspace=0.55, wspace=0.3,
                                      left=0.02, right=0.97, top=0.93, bottom=0.12)

@@ -146,10 +146,11 @@ def readout_html(n):
     macs = "".join(f"<td>{m:,} ({m / 1e6:.1f} M)</td>" for _, _, m in columns)
     ratios = "".join(f"<td>{p / RESNET_PARAMS:.2f}× params, {m / RESNET_MACS:.2f}× MACs</td>"
                      for _, p, m in columns)
-    return ("<table style='border-spacing:12px 2px;text-align:left'>"
+    # line-height 1.4, not the widget's 28 px lines: the whole explorer fits a laptop's notebook panel
+    return ("<table style='border-spacing:12px 2px;text-align:left;line-height:1.4'>"
             f"<tr><th>one conv2 block (256-d, 56×56)</th>{head}</tr>"
             f"<tr><th>params</th>{params}</tr><tr><th>MACs</th>{macs}</tr>"
-            f"<tr><th>vs ResNet</th>{ratios}</tr></table><p>{describe(n)}</p>")
+            f"<tr><th>vs ResNet</th>{ratios}</tr></table><p style='line-height:1.4'>{describe(n)}</p>")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def knob_curve(n):
 class FamilyFigure(LiveFigure):
     """The block's diagram (an Axes per layout) and, per kind, its cost against the kind's knob."""
 
-    def __init__(self, dpi=80):
+    def __init__(self, dpi=120):
         super().__init__((10, 4.6), (0.0, 0.0, 0.57, 1.0), dpi)
         self.plots = {}  # kind -> (Axes, [moving Line2D])
 

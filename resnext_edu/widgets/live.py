@@ -42,6 +42,9 @@ def encode_png(canvas, colours=PNG_COLOURS):
     return buf.getvalue()
 
 
+IMAGE_HEIGHT = "48vh"  # an explorer's figure on the page, as a share of the window's height
+
+
 class LiveFigure:
     """A figure kept alive for an explorer: a diagram region and plots whose moving artists are blitted.
 
@@ -49,7 +52,7 @@ class LiveFigure:
     where the diagrams go. A subclass adds its plot Axes to self.panels and calls show().
     """
 
-    def __init__(self, size, diagram_box, dpi=80):
+    def __init__(self, size, diagram_box, dpi=120):
         self.fig = new_figure(*size, dpi=dpi)
         self.canvas = self.fig.canvas
         self.diagram_box = diagram_box
@@ -159,8 +162,11 @@ class LiveExplorer(widgets.VBox):
         self.message = widgets.HTML()  # friendly errors and notes; empty while all is well
         self.plot = plot
         self.figure = plot.fig
-        width, _ = plot.canvas.get_width_height()  # show the PNG at its own size, not stretched
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{width}px", max_width="100%"))
+        # Drawn at 120 dpi and shown at 48% of the window's height: about 800 px wide on a laptop
+        # (1366x768), so the whole explorer fits its screen, and about 1,100 px on a projector
+        # (1920x1080), where the labels grow with it. Sharp at 150% zoom too.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            height=IMAGE_HEIGHT, width="auto", max_width="100%", object_fit="contain"))
         self.numbers = None  # the numbers shown now, None after an error
         self.numbers_shown = None  # the numbers the image shows in colour; None once it is greyed
         self.busy = False  # True while redraw() runs: the controls it moves must not re-enter
