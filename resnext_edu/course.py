@@ -17,7 +17,7 @@ NOTEBOOKS = [
     ("02_split_transform_merge.ipynb", "Split, transform, merge", "aggregated transformations, form (a) by hand, why depth 2 collapses, cardinality", 0.5),
     ("03_grouped_convolution.ipynb", "Grouped convolution", "from a loop of convs to groups=C, dense to depthwise, channel shuffle, forms (a)=(b)=(c), FLOPs vs speed", 0.5),
     ("04_resnext.ipynb", "The full ResNeXt", "ResNeXt-50 counted, Tables 1-4, the cardinality explorer, ResNeXt-29, the rest of the evidence", 0.5),
-    ("05_training.ipynb", "Training at equal complexity", "ResNet vs ResNeXt trained on Fashion-MNIST, with seeds", 0.5),
+    ("05_training.ipynb", "Training at equal complexity", "C = 1, 2, 4 trained with seeds: the spread, train vs test error, what each path carries", 1),
     ("06_resnet_family.ipynb", "The ResNet family", "SE, ResNeSt, Res2Net, ReXNet, Inception-ResNet", 0.5),
     ("07_pitfalls.ipynb", "Pitfalls clinic", "the classic ResNeXt bugs, caught by an inspector, and a patient from the wild", 0.5),
 ]
