@@ -138,9 +138,9 @@ def add_train(subparsers):
         "train", help="train a ResNeXt-29 mini on Fashion-MNIST",
         description="Train a ResNeXt-29 mini (Xie et al. 2017, Sec. 5.3, at half width) on Fashion-MNIST. "
                     "Runs on the committed subset unless --full or --data. Under torchrun: DDP.",
-        epilog="configs: c1 (C = 1, the ResNet, 1x32d), c2 (2x20d), c4 (4x12d), all about 1.2M parameters. presets: default = "
-               "the subset, 15 epochs; gpu = the full set, 15 epochs (make results); cpu = the subset, 6 epochs, "
-               "stride-2 stem (make results-cpu).")
+        epilog="configs: c1 (C = 1, the ResNet, 1x32d), c2 (2x20d), c4 (4x12d), all about 1.2M parameters. "
+               "presets: default = the subset, 15 epochs; gpu = the full set, 15 epochs (make results); "
+               "cpu = the subset, 6 epochs, stride-2 stem (make results-cpu).")
     _one_line_errors(p, "resnext_edu train")
     m = p.add_argument_group("model (a --config, or --cardinality with --bottleneck-width or --group-width)")
     m.add_argument("--config", "--model", dest="config", help="c1 (ResNet), c2 or c4 (default: c4)")
