@@ -111,6 +111,26 @@ def server_at(root, settings=None, extra_args=()):
             log.close()
 
 
+@contextmanager
+def chromium():
+    """Debian's Chromium under Playwright, headless, with its own network chatter turned off."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def click_run_all(page, status, timeout=30_000):
+    """Run > Run All Cells, once the kernel is Idle: clicked before, JupyterLab silently skips every cell."""
+    sync_api.expect(status).to_contain_text("| Idle", timeout=timeout)
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+
 @pytest.fixture
 def server(tmp_path):
     write_root(tmp_path)
@@ -128,37 +148,29 @@ def test_slider_updates_readout_in_jupyterlab(server):
     block, net = complexity.block_params(256, c, 4), complexity.resnext_complexity(50, c, 4)[0]
 
     SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(f"{url}/lab/tree/explorer.ipynb?token={token}")
-            status = page.locator("#jp-main-statusbar")
-            # Run All before the kernel is Idle and JupyterLab silently skips every cell.
-            sync_api.expect(status).to_contain_text("| Idle", timeout=30_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-            prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt")
-            sync_api.expect(prompts).to_have_count(len(CELLS))
-            for i in range(len(CELLS)):
-                sync_api.expect(prompts.nth(i)).to_have_text(re.compile(r"\[\d+\]"), timeout=30_000)
-            sync_api.expect(status).to_contain_text("| Idle", timeout=30_000)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(f"{url}/lab/tree/explorer.ipynb?token={token}")
+        status = page.locator("#jp-main-statusbar")
+        click_run_all(page, status)
+        prompts = page.locator(".jp-CodeCell .jp-InputArea-prompt")
+        sync_api.expect(prompts).to_have_count(len(CELLS))
+        for i in range(len(CELLS)):
+            sync_api.expect(prompts.nth(i)).to_have_text(re.compile(r"\[\d+\]"), timeout=30_000)
+        sync_api.expect(status).to_contain_text("| Idle", timeout=30_000)
 
-            readout = page.locator(".widget-html", has_text="one conv2 block")
-            sync_api.expect(readout).to_contain_text(f"{start_block:,}", timeout=30_000)
-            sync_api.expect(readout).to_contain_text(f"{start_net:,}")
-            image = page.locator(".widget-image")
-            before = image.get_attribute("src")
-            slider = page.locator(".widget-slider", has_text="cardinality C")
-            slider.locator(".noUi-handle").focus()
-            page.keyboard.press("ArrowRight")
-            sync_api.expect(slider).to_contain_text(str(c))
-            sync_api.expect(readout).to_contain_text(f"{block:,}", timeout=10_000)
-            sync_api.expect(readout).to_contain_text(f"{net:,}")
-            sync_api.expect(image).not_to_have_attribute("src", before, timeout=10_000)  # figure redrawn
-            sync_api.expect(status).to_contain_text("| Idle", timeout=10_000)
-            page.screenshot(path=str(SCREENSHOTS / "browser_explorer.png"), full_page=True)
-        finally:
-            browser.close()
+        readout = page.locator(".widget-html", has_text="one conv2 block")
+        sync_api.expect(readout).to_contain_text(f"{start_block:,}", timeout=30_000)
+        sync_api.expect(readout).to_contain_text(f"{start_net:,}")
+        image = page.locator(".widget-image")
+        before = image.get_attribute("src")
+        slider = page.locator(".widget-slider", has_text="cardinality C")
+        slider.locator(".noUi-handle").focus()
+        page.keyboard.press("ArrowRight")
+        sync_api.expect(slider).to_contain_text(str(c))
+        sync_api.expect(readout).to_contain_text(f"{block:,}", timeout=10_000)
+        sync_api.expect(readout).to_contain_text(f"{net:,}")
+        sync_api.expect(image).not_to_have_attribute("src", before, timeout=10_000)  # figure redrawn
+        sync_api.expect(status).to_contain_text("| Idle", timeout=10_000)
+        page.screenshot(path=str(SCREENSHOTS / "browser_explorer.png"), full_page=True)
+

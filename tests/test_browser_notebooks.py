@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from test_browser import CHROMIUM, SCREENSHOTS, server_at, shutdown_kernels, sync_api
+from test_browser import SCREENSHOTS, chromium, click_run_all, server_at, shutdown_kernels, sync_api
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
@@ -83,9 +83,7 @@ def lab(tmp_path_factory):
 
 def run_all(page, status):
     """Run All, then wait until every code cell has run; the last progress read from the model."""
-    sync_api.expect(status).to_contain_text("| Idle", timeout=60_000)
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    click_run_all(page, status, timeout=60_000)
     idle = 0
     for _ in range(RUN_ALL_S * 2):
         page.wait_for_timeout(500)
@@ -137,11 +135,8 @@ def test_every_output_is_drawn_and_nothing_leaves_this_machine(lab, path):
     url, token = lab
     outside = []
     SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        try:
+    try:
+        with chromium() as browser:
             page = browser.new_page(viewport=dict(zip(("width", "height"), SIZES["laptop"])))
 
             def only_local(route):
@@ -169,9 +164,8 @@ def test_every_output_is_drawn_and_nothing_leaves_this_machine(lab, path):
                 page.screenshot(path=str(SCREENSHOTS / f"{path.stem}_{name}.png"))
                 for i in widgets:  # each widget on its own, as a student or a projector shows it
                     fits[name, i] = show_output(page, panel, i, SCREENSHOTS / f"{path.stem}_cell{i}_{name}.png")
-        finally:
-            browser.close()
-            shutdown_kernels(url, token)
+    finally:
+        shutdown_kernels(url, token)
     blank = sorted(f"cell {i}: {kind}" for (i, kind), drawn in seen.items() if not drawn)
     assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
     # JupyterLab stores the kernel's language_info on opening: a notebook executed on another Python
