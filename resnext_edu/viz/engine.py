@@ -191,6 +191,14 @@ class Spec:
         return (f"Block diagram, {self.title}: " + "; ".join(self.labels()) + "; then the sum with the shortcut"
                 + (f" ({', '.join(notes)})." if notes else "."))
 
+    def as_layout(self):
+        """The spec as plain data (JSON) for a page that draws it itself: the explorers' ES modules (widgets)."""
+        return dict(title=self.title, extent=list(extent(self)),
+                    nodes=[dict(kind=n.kind, x=n.x, y=n.y, width=n.width, height=n.height, label=n.label,
+                                style=n.style) for n in self.nodes],
+                    edges=[dict(points=[list(p) for p in points], head=head, offset=offset)
+                           for points, head, offset in self.edges])
+
     def layout_key(self):
         """The nodes without their text: equal keys mean a Diagram can keep the boxes and set_text."""
         return (self.title, tuple((n.kind, n.x, n.y, n.width, tuple(sorted(n.style.items()))) for n in self.nodes))

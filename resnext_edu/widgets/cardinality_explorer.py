@@ -3,21 +3,25 @@
 Xie et al., "Aggregated Residual Transformations for Deep Neural Networks", CVPR 2017,
 https://arxiv.org/abs/1611.05431, Sec. 3.4 and Table 2.
 
-Every number comes from resnext_edu.complexity, in closed form: no model is built in a
-callback (the diagram reads its labels off a block on the meta device, cached). The figure
-stays alive (widgets.live): a change redraws only the artists that move and re-encodes the PNG,
-well inside the 50 ms budget. Measure: `python benchmarks/widget_latency.py`.
+An anywidget: its ES module (cardinality_explorer.js, after explorer_common.js) computes the
+counts with the closed forms of resnext_edu.complexity and draws the block diagram and the
+curves as SVG in the page, so moving a slider needs no kernel, and the explorer keeps working
+in a static export of the notebook. The diagram's geometry comes from viz (block_spec, per
+layout); the page writes its labels. tests/test_explorer_page.py runs the module in Chromium
+and asserts its numbers equal explorer_numbers, and its diagrams equal block_spec, for every
+slider position. Measure: `python benchmarks/widget_latency.py`.
 """
 import functools
 
-import ipywidgets as widgets
+import anywidget
+import traitlets
 
 from ..checks import check_choice, check_size
 from ..complexity import block_params, equal_complexity_width, resnext_complexity
 from ..counting import PAPER_TABLE2
+from ..models import IMAGENET_LAYERS, STAGE_WIDTHS
 from ..viz import block_spec
-from ..viz.style import GREY, PALETTE
-from .live import LiveExplorer, LiveFigure
+from .page import esm
 
 CARDINALITIES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)  # C doubles at each step, as in Table 2
 MAX_WIDTH = 128  # d on the slider: 1..128
@@ -70,22 +74,6 @@ def locked_width(cardinality):
     return d
 
 
-def readout_html(n):
-    """A small table of n (from explorer_numbers): one block and the whole network, against ResNet."""
-    th = "<th style='text-align:left'>"
-    row = f"<tr>{th}{{}}</th><td>{{}}</td><td>{{}}</td></tr>"
-    c, d, depth = n["cardinality"], n["bottleneck_width"], n["depth"]
-    return ("<table style='border-spacing:12px 2px;line-height:1.4'>"
-            f"<tr><th></th>{th}one conv2 block (256-d, 56×56)</th>"
-            f"{th}whole ResNeXt-{depth} ({c}×{d}d)</th></tr>"
-            + row.format("params", f"{n['block_params']:,}", f"{n['params']:,}")
-            + row.format("MACs", f"{n['block_macs']:,}", f"{n['macs']:,} ({n['macs'] / 1e9:.2f} G)")
-            + row.format("vs ResNet", f"{n['block_ratio']:.2f}×",
-                         f"{n['params_ratio']:.2f}× params, {n['macs_ratio']:.2f}× MACs of ResNet-{depth}")
-            + f"</table><p>group width C·d = {c}·{d} = <b>{n['group_width']:,}</b> channels in the "
-              "3×3 stage</p>")
-
-
 def equal_complexity_curve():
     """[(C, d)] at ResNet's complexity for every C on the slider that has such a d (Table 2)."""
     points = []
@@ -97,83 +85,76 @@ def equal_complexity_curve():
     return points
 
 
-class CardinalityFigure(LiveFigure):
-    """The block diagram, Table 2's d against C, and block params against C, in one live figure."""
-
-    def __init__(self, dpi=120):
-        super().__init__((10, 4.4), (0.0, 0.0, 0.52, 1.0), dpi)
-        grid = self.fig.add_gridspec(2, 2, width_ratios=(1.15, 1), hspace=0.55, wspace=0.3,
-                                     left=0.02, right=0.97, top=0.93, bottom=0.12)
-        curve = equal_complexity_curve()
-        self.ax_d = self.fig.add_subplot(grid[0, 1])
-        self.ax_d.plot(*zip(*curve), "o-", color=GREY, label="equal complexity")
-        self.ax_d.plot([c for c, _, _ in PAPER_TABLE2], [d for _, d, _ in PAPER_TABLE2], "x", color="black",
-                       ms=7, label="paper, Table 2")
-        (self.point_d,) = self.ax_d.plot([], [], "o", color=PALETTE["vermillion"], ms=9, label="you")
-        self.ax_d.set(yscale="log", ylim=(0.7, 200), ylabel="d", title="Table 2: width d at equal complexity")
-
-        self.ax_p = self.fig.add_subplot(grid[1, 1])
-        self.ax_p.axhline(RESNET_BLOCK, ls="--", color=GREY, label="ResNet")
-        (self.line_p,) = self.ax_p.plot([], [], "-", color=PALETTE["blue"], label="this d")
-        (self.point_p,) = self.ax_p.plot([], [], "o", color=PALETTE["vermillion"], ms=9)
-        self.ax_p.set(yscale="log", ylim=(1e2, 2e8), ylabel="params", xlabel="cardinality C",
-                      title="params of one conv2 block")
-        for ax in (self.ax_d, self.ax_p):
-            ax.set_xscale("log")
-            ax.set_xlim(0.7, CARDINALITIES[-1] * 1.4)
-            ax.set_xticks(CARDINALITIES, [str(c) for c in CARDINALITIES])
-            ax.minorticks_off()
-            ax.legend(loc="upper right" if ax is self.ax_d else "upper left", fontsize=7)
-        self.panels += [self.ax_d, self.ax_p]
-        self.moving = [self.point_d, self.line_p, self.point_p]
-
-    def update(self, form, n):
-        """Move the artists to n (from explorer_numbers) and return the figure as PNG bytes."""
-        c, d = n["cardinality"], n["bottleneck_width"]
-        self.point_d.set_data([c], [d])
-        self.line_p.set_data(CARDINALITIES, [block_params(BLOCK_CHANNELS, k, d) for k in CARDINALITIES])
-        self.point_p.set_data([c], [n["block_params"]])
-        return self.show(block_spec(form, c, d, BLOCK_CHANNELS), self.panels, self.moving)
+LAYOUTS = {"c": ("c", 32), "a1": ("a", 1), "a2": ("a", 2), "an": ("a", 4), "b1": ("b", 1), "b2": ("b", 2),
+           "bn": ("b", 4)}  # the diagram's layouts: (form, a C that has it); more than 3 paths fold into "…"
 
 
-class CardinalityExplorer(LiveExplorer):
-    """Sliders for C and d, readouts of params and MACs, and the live figure."""
+@functools.lru_cache(maxsize=None)
+def page_config():
+    """What the page needs besides the controls' values: the constants and the diagrams' layouts (viz)."""
+    return dict(cardinalities=CARDINALITIES, max_width=MAX_WIDTH, depths=DEPTHS, forms=FORMS,
+                block_channels=BLOCK_CHANNELS, block_size=BLOCK_SIZE, max_group_width=MAX_GROUP_WIDTH,
+                lock_tolerance=LOCK_TOLERANCE, paper_table2=[list(row) for row in PAPER_TABLE2],
+                stages={depth: IMAGENET_LAYERS[depth][1] for depth in DEPTHS}, stage_widths=STAGE_WIDTHS,
+                layouts={key: block_spec(form, c, 4, BLOCK_CHANNELS).as_layout() for key, (form, c) in LAYOUTS.items()})
 
-    empty = "params and MACs: no network for these values"
+
+class CardinalityExplorer(anywidget.AnyWidget):
+    """Sliders for C and d, the lock, depth and form; the page computes the counts and draws the diagram.
+
+    Python sets and reads the traits; the page follows them, and sets them back when the student
+    moves a control. `numbers` is what the readout shows, computed here by explorer_numbers.
+    """
+
+    _esm = esm("cardinality_explorer")
+    cardinality = traitlets.Int(32).tag(sync=True)
+    bottleneck_width = traitlets.Int(4).tag(sync=True)
+    depth = traitlets.Int(50).tag(sync=True)
+    form = traitlets.Unicode("c").tag(sync=True)
+    lock = traitlets.Bool(False).tag(sync=True)
+    config = traitlets.Dict().tag(sync=True)
 
     def __init__(self, cardinality=32, bottleneck_width=4, depth=50, form="c", lock=False):
-        check_choice("cardinality", cardinality, CARDINALITIES, what="is not on the explorer")
-        check_size("bottleneck_width", bottleneck_width, maximum=MAX_WIDTH)
-        check_choice("depth", depth, DEPTHS, what="is not on the explorer")
-        check_choice("form", form, FORMS, what="is not on the explorer")
-        self.cardinality = widgets.SelectionSlider(options=CARDINALITIES, value=cardinality,
-                                                   description="cardinality C")
-        self.width = widgets.IntSlider(value=bottleneck_width, min=1, max=MAX_WIDTH, description="width d")
-        self.depth = widgets.ToggleButtons(options=DEPTHS, value=depth, description="depth")
-        self.form = widgets.ToggleButtons(options=FORMS, value=form, description="form",
-                                          tooltips=["C paths, summed", "C paths, concatenated",
-                                                    "one grouped 3×3 conv"])
-        self.lock = widgets.Checkbox(value=lock, description="keep complexity equal to ResNet",
-                                     indent=False, layout=widgets.Layout(width="auto"))
-        for w in (self.cardinality, self.width, self.depth, self.form):
-            w.style.description_width = "initial"
-        for w in (self.depth, self.form):
-            w.style.button_width = "3.5em"
-        super().__init__([widgets.HBox([self.cardinality, self.width, self.lock]),
-                          widgets.HBox([self.depth, self.form])], CardinalityFigure())
-        for w in (self.cardinality, self.width, self.depth, self.form, self.lock):
-            w.observe(self.refresh, names="value")
-        self.refresh()
+        super().__init__(cardinality=cardinality, bottleneck_width=bottleneck_width, depth=depth, form=form,
+                         lock=lock, config=page_config())
+        self.observe(self._follow_lock, names=["cardinality", "lock"])
+        self._follow_lock()
 
-    def redraw(self):
-        c = self.cardinality.value
-        self.width.disabled = self.lock.value
-        if self.lock.value:
-            self.width.value = locked_width(c)  # busy: this move does not re-enter
-        n = explorer_numbers(self.depth.value, c, self.width.value)
-        self.show(n, readout_html(n), lambda: self.plot.update(self.form.value, n))
+    @traitlets.validate("cardinality")
+    def _check_cardinality(self, proposal):
+        check_choice("cardinality", proposal["value"], CARDINALITIES, what="is not on the explorer")
+        return proposal["value"]
+
+    @traitlets.validate("bottleneck_width")
+    def _check_width(self, proposal):
+        check_size("bottleneck_width", proposal["value"], maximum=MAX_WIDTH)
+        return proposal["value"]
+
+    @traitlets.validate("depth")
+    def _check_depth(self, proposal):
+        check_choice("depth", proposal["value"], DEPTHS, what="is not on the explorer")
+        return proposal["value"]
+
+    @traitlets.validate("form")
+    def _check_form(self, proposal):
+        check_choice("form", proposal["value"], FORMS, what="is not on the explorer")
+        return proposal["value"]
+
+    def _follow_lock(self, change=None):
+        """With the lock on, d follows C (Table 2), as the page does; an impossible C leaves d alone."""
+        if self.lock:
+            try:
+                self.bottleneck_width = locked_width(self.cardinality)
+            except ValueError:
+                pass
+
+    @property
+    def numbers(self):
+        """The readout's numbers for the controls now (explorer_numbers); ValueError where the page shows an error."""
+        d = locked_width(self.cardinality) if self.lock else self.bottleneck_width
+        return explorer_numbers(self.depth, self.cardinality, d)
 
 
 def cardinality_explorer(cardinality=32, bottleneck_width=4, depth=50, form="c", lock=False):
-    """The explorer, a VBox; see .cardinality, .width, .depth, .form, .lock, .readout, .message, .image."""
+    """The explorer, an anywidget: set or read .cardinality, .bottleneck_width, .depth, .form, .lock; see .numbers."""
     return CardinalityExplorer(cardinality, bottleneck_width, depth, form, lock)

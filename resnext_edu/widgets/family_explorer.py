@@ -8,24 +8,25 @@ the 3x3 stage chained into a hierarchy (Gao et al. 2019, https://arxiv.org/abs/1
 The explorer shows one conv2-stage block (256-d in and out, 56x56, stride 1) of the chosen kind,
 its parameters and MACs, and its diagram.
 
-Every number comes from resnext_edu.complexity, in closed form; a kind's paper configuration is
-read off its registered 50-layer model, built once on the meta device. The figure stays alive
-(widgets.live). Measure: `python benchmarks/family_widget_latency.py`.
+An anywidget: its ES module (family_explorer.js, after explorer_common.js) computes the counts
+with the closed forms of resnext_edu.complexity and draws the diagram (geometry from viz, per
+layout) and the cost curve as SVG, so no control needs a kernel. A kind's paper configuration
+is read here off its registered 50-layer model, built once on the meta device, and sent to the
+page. tests/test_explorer_page.py asserts the page's numbers equal family_numbers, and its
+diagrams family_spec, for every slider position. Measure: `python benchmarks/family_widget_latency.py`.
 """
 import functools
-import html
 
-import ipywidgets as widgets
+import anywidget
 import torch
+import traitlets
 
 from ..checks import check_choice, check_size
 from ..complexity import BLOCK_KINDS, block_complexity, resnext_block_complexity
 from ..family.resnest import check_split_attention
-from ..family.se import se_channels
 from ..registry import create_model
 from ..viz import block_spec, family_spec
-from ..viz.style import GREY, PALETTE
-from .live import LiveExplorer, LiveFigure
+from .page import esm
 
 KINDS = BLOCK_KINDS  # resnext, se, resnest, res2net
 KIND_NAMES = {"resnext": "ResNeXt", "se": "SE-ResNeXt", "resnest": "ResNeSt (split attention)",
@@ -109,53 +110,6 @@ def family_numbers(kind, cardinality, bottleneck_width, radix=2, scale=4):
                 params_ratio=params / RESNET_PARAMS, macs_ratio=macs / RESNET_MACS)
 
 
-def describe(n):
-    """One sentence on what the kind's knob does to this block (n from family_numbers)."""
-    c, d = n["cardinality"], n["bottleneck_width"]
-    kind = n["kind"]
-    if kind == "resnext":
-        return (f"group width C·d = {c}·{d} = <b>{c * d:,}</b> channels in the grouped 3×3 "
-                f"({c} group{'s' if c > 1 else ''} of {d}).")
-    if kind == "se":
-        r = se_channels(BLOCK_CHANNELS)
-        extra = n["params"] - n["resnext_params"]
-        return (f"the SE gate squeezes {BLOCK_CHANNELS} channels to {r} and back (r = 16): "
-                f"<b>+{extra:,}</b> params but only +{n['macs'] - n['resnext_macs']:,} MACs, "
-                "because its two fc layers see one pooled value per channel.")
-    if kind == "resnest":
-        r = n["radix"]
-        return (f"K = {c} cardinal group{'s' if c > 1 else ''} × R = {r} split{'s' if r > 1 else ''}: the "
-                f"3×3 conv has K·R = <b>{c * r}</b> groups and R·K·d = {r * c * d:,} output channels, each "
-                f"split reading d/R = {d // r} of a group's {d}; "
-                + ("a softmax over the splits weighs them." if r > 1 else "with R = 1 a sigmoid gates each channel."))
-    s = n["scale"]
-    return (f"s = {s} parts of w = C·d = {c * d} channels; {s - 1} chained 3×3 convs"
-            + (f" of cardinality {c}" if c > 1 else "")
-            + f", so the 1×1 convs are s·w = <b>{s * c * d:,}</b> wide.")
-
-
-def readout_html(n):
-    """A small table of n (from family_numbers): this block, ResNeXt's with the same C and d, ResNet's."""
-    columns = [(KIND_NAMES[n["kind"]].split(" (")[0], n["params"], n["macs"])]
-    if n["kind"] != "resnext":
-        columns.append((f"ResNeXt, {n['cardinality']}×{n['bottleneck_width']}d", n["resnext_params"],
-                        n["resnext_macs"]))
-    columns.append(("ResNet bottleneck", RESNET_PARAMS, RESNET_MACS))
-    head = "".join(f"<th>{html.escape(name)}</th>" for name, _, _ in columns)
-    params = "".join(f"<td>{p:,}</td>" for _, p, _ in columns)
-    macs = "".join(f"<td>{m:,} ({m / 1e6:.1f} M)</td>" for _, _, m in columns)
-    ratios = "".join(f"<td>{p / RESNET_PARAMS:.2f}× params, {m / RESNET_MACS:.2f}× MACs</td>"
-                     for _, p, m in columns)
-    # line-height 1.4, not the widget's 28 px lines: the whole explorer fits a laptop's notebook panel
-    return ("<table style='border-spacing:12px 2px;text-align:left;line-height:1.4'>"
-            f"<tr><th>one conv2 block (256-d, 56×56)</th>{head}</tr>"
-            f"<tr><th>params</th>{params}</tr><tr><th>MACs</th>{macs}</tr>"
-            f"<tr><th>vs ResNet</th>{ratios}</tr></table><p style='line-height:1.4'>{describe(n)}</p>")
-
-
-# ---------------------------------------------------------------------------------------------
-# The figure: the block's diagram, and its cost as the kind's own knob moves.
-
 KNOBS = {"resnext": ("cardinality", "cardinality C"), "se": ("cardinality", "cardinality C"),
          "resnest": ("radix", "radix R"), "res2net": ("scale", "scale s")}
 
@@ -169,158 +123,128 @@ def diagram_spec(n):
     return family_spec(n["kind"], in_channels=BLOCK_CHANNELS, cardinality=c, bottleneck_width=d, **knob)
 
 
-def knob_curve(n):
-    """[(knob value, params ratio, MACs ratio)] over the kind's knob, the other values as in n."""
-    kind, c, d = n["kind"], n["cardinality"], n["bottleneck_width"]
-    if kind in ("resnext", "se"):
-        configs = [(k, d, 2, 4) for k in CARDINALITIES if k * d <= MAX_INNER_WIDTH]
-    elif kind == "resnest":
-        configs = [(c, d, r, 4) for r in valid_radixes(c, d)]
-    else:
-        configs = [(c, d, 2, s) for s in SCALES if s * c * d <= MAX_INNER_WIDTH]
-    knob = {"resnext": 0, "se": 0, "resnest": 2, "res2net": 3}[kind]  # where the knob is in a config
-    points = []
-    for config in configs:
-        params, macs = block_complexity(kind, BLOCK_CHANNELS, *config, BLOCK_SIZE)
-        points.append((config[knob], params / RESNET_PARAMS, macs / RESNET_MACS))
-    return points
+LAYOUTS = {  # the diagram's layouts: (kind, C, d, radix, scale) of one block that has it
+    "resnext": ("resnext", 32, 4, 2, 4), "se": ("se", 32, 4, 2, 4),
+    "resnest-1": ("resnest", 1, 64, 1, 4), "resnest-2": ("resnest", 1, 64, 2, 4),
+    "resnest-3": ("resnest", 1, 48, 3, 4), "resnest-n": ("resnest", 1, 64, 4, 4),  # more than 3 splits: "…"
+    "res2net-2": ("res2net", 1, 26, 2, 2), "res2net-3": ("res2net", 1, 26, 2, 3),
+    "res2net-4": ("res2net", 1, 26, 2, 4), "res2net-n": ("res2net", 1, 26, 2, 5),  # more than 3 parts: "…"
+}
 
 
-class FamilyFigure(LiveFigure):
-    """The block's diagram (an Axes per layout) and, per kind, its cost against the kind's knob."""
-
-    def __init__(self, dpi=120):
-        super().__init__((10, 4.6), (0.0, 0.0, 0.57, 1.0), dpi)
-        self.plots = {}  # kind -> (Axes, [moving Line2D])
-
-    def update(self, n):
-        """Show n (from family_numbers) and return the figure as PNG bytes."""
-        ax, curves = self.plots.get(n["kind"]) or self._new_plot(n["kind"])
-        xs, params, macs = zip(*knob_curve(n))
-        knob = n[KNOBS[n["kind"]][0]]
-        curves[0].set_data(xs, params)
-        curves[1].set_data(xs, macs)
-        curves[2].set_data([knob], [n["params_ratio"]])
-        curves[3].set_data([knob], [n["macs_ratio"]])
-        return self.show(diagram_spec(n), [ax], curves)
-
-    def _new_plot(self, kind):
-        """The cost plot of a kind: the block's params and MACs, relative to ResNet's, against its knob."""
-        ax = self.fig.add_axes((0.655, 0.13, 0.32, 0.74))
-        name, label = KNOBS[kind]
-        ax.axhline(1.0, ls="--", color=GREY, lw=1, label="ResNet bottleneck")
-        curves = [ax.plot([], [], "o-", color=PALETTE["blue"], ms=4, label="params")[0],
-                  ax.plot([], [], "s-", color=PALETTE["orange"], ms=4, label="MACs")[0],
-                  ax.plot([], [], "o", color=PALETTE["blue"], ms=11, mfc="none", mew=2)[0],
-                  ax.plot([], [], "s", color=PALETTE["orange"], ms=11, mfc="none", mew=2)[0]]
-        ticks = {"cardinality": CARDINALITIES, "radix": RADIXES, "scale": SCALES}[name]
-        if name == "cardinality":
-            ax.set_xscale("log")
-            ax.set_xlim(0.7, ticks[-1] * 1.4)
-        else:
-            ax.set_xlim(ticks[0] - 0.5, ticks[-1] + 0.5)
-        ax.set_xticks(ticks, [str(t) for t in ticks])
-        ax.minorticks_off()
-        ax.set_yscale("log")
-        ax.set_ylim(0.005, 800)  # the curves stay below 30x: the legend on top never covers them
-        ax.set_yticks([0.01, 0.1, 1, 10, 100], ["0.01×", "0.1×", "1×", "10×", "100×"])
-        ax.set_xlabel(label)
-        ax.set_ylabel("one block / ResNet's bottleneck")
-        ax.set_title(f"{KIND_NAMES[kind].split(' (')[0]}: cost as {label.split()[-1]} changes", fontsize=10)
-        ax.legend(loc="upper center", ncols=3, fontsize=7, handlelength=1.5, columnspacing=1)
-        ax.set_visible(False)
-        self.panels.append(ax)
-        self.plots[kind] = (ax, curves)
-        return self.plots[kind]
+def diagram_spec(kind, cardinality, bottleneck_width, radix=2, scale=4):
+    """The diagram of the block, from viz: the spec the page's drawing must equal."""
+    if kind == "resnext":
+        return block_spec("c", cardinality, bottleneck_width, BLOCK_CHANNELS)
+    knob = {"resnest": dict(radix=radix), "res2net": dict(scale=scale)}.get(kind, {})
+    return family_spec(kind, in_channels=BLOCK_CHANNELS, cardinality=cardinality, bottleneck_width=bottleneck_width,
+                       **knob)
 
 
-class FamilyExplorer(LiveExplorer):
-    """A block kind, sliders for C, d, the radix R and the scale s; readouts; the live figure."""
+@functools.lru_cache(maxsize=None)
+def page_config():
+    """What the page needs besides the controls' values: the constants, the presets and the layouts (viz)."""
+    return dict(kinds=KINDS, cardinalities=CARDINALITIES, max_width=MAX_BOTTLENECK_WIDTH, radixes=RADIXES,
+                scales=SCALES, block_channels=BLOCK_CHANNELS, block_size=BLOCK_SIZE, max_inner_width=MAX_INNER_WIDTH,
+                presets={kind: preset(kind) for kind in KINDS},
+                layouts={key: diagram_spec(*config).as_layout() for key, config in LAYOUTS.items()})
+
+
+def fitted_radix(cardinality, bottleneck_width, wanted):
+    """The radix the explorer shows: the wanted one if it fits C and d, else the nearest that does (None: none)."""
+    fits = valid_radixes(cardinality, bottleneck_width)
+    if not fits:
+        return None
+    return wanted if wanted in fits else min(fits, key=lambda r: (abs(r - wanted), -r))
+
+
+class FamilyExplorer(anywidget.AnyWidget):
+    """A block kind, C, d, the radix R and the scale s; the page computes the counts and draws the diagram.
+
+    Python sets and reads the traits, and the page follows; a new kind loads its paper
+    configuration (preset). wanted_radix is the student's last radix, taken back when it fits.
+    """
+
+    _esm = esm("family_explorer")
+    kind = traitlets.Unicode("resnest").tag(sync=True)
+    cardinality = traitlets.Int(1).tag(sync=True)
+    bottleneck_width = traitlets.Int(64).tag(sync=True)
+    radix = traitlets.Int(2).tag(sync=True)
+    scale = traitlets.Int(4).tag(sync=True)
+    wanted_radix = traitlets.Int(2).tag(sync=True)
+    config = traitlets.Dict().tag(sync=True)
 
     def __init__(self, kind="resnest", cardinality=None, bottleneck_width=None, radix=None, scale=None):
         check_choice("kind", kind, KINDS, what="is not on the explorer")
         given = dict(cardinality=cardinality, bottleneck_width=bottleneck_width, radix=radix, scale=scale)
-        config = {"radix": 2, "scale": 4, **preset(kind), **{k: v for k, v in given.items() if v is not None}}
-        check_choice("cardinality", config["cardinality"], CARDINALITIES, what="is not on the explorer")
-        check_size("bottleneck_width", config["bottleneck_width"], maximum=MAX_BOTTLENECK_WIDTH)
-        check_choice("radix", config["radix"], RADIXES, what="is not on the explorer")
-        check_choice("scale", config["scale"], SCALES, what="is not on the explorer")
+        values = {"radix": 2, "scale": 4, **preset(kind), **{k: v for k, v in given.items() if v is not None}}
+        super().__init__(kind=kind, wanted_radix=values["radix"], config=page_config(), **values)
+        self.observe(self._on_kind, names="kind")
+        self._fitting = False  # True while _fit_radix moves the radix: that move is not the student's choice
+        self.observe(self._on_radix, names="radix")
+        self.observe(self._fit_radix, names=["cardinality", "bottleneck_width", "wanted_radix"])
+        self._fit_radix()
 
-        self.kind = widgets.Dropdown(options=[(KIND_NAMES[k], k) for k in KINDS], value=kind,
-                                     description="block")
-        self.cardinality = widgets.SelectionSlider(options=CARDINALITIES, value=config["cardinality"],
-                                                   description="cardinality C")
-        self.width = widgets.IntSlider(value=config["bottleneck_width"], min=1, max=MAX_BOTTLENECK_WIDTH,
-                                       description="width d")
-        self.radix = widgets.SelectionSlider(options=RADIXES, value=config["radix"], description="radix R")
-        self.scale = widgets.IntSlider(value=config["scale"], min=SCALES[0], max=SCALES[-1],
-                                       description="scale s")
-        for w in (self.kind, self.cardinality, self.width, self.radix, self.scale):
-            w.style.description_width = "initial"
-        self.wanted_radix = config["radix"]  # the student's last choice, taken back when it fits again
-        super().__init__([widgets.HBox([self.kind]), widgets.HBox([self.cardinality, self.width]),
-                          widgets.HBox([self.radix, self.scale])], FamilyFigure())
-        self.kind.observe(self._on_kind, names="value")
-        self.radix.observe(self._on_radix, names="value")  # before refresh: it reads wanted_radix
-        for w in (self.cardinality, self.width, self.radix, self.scale):
-            w.observe(self.refresh, names="value")
-        self.refresh()
+    @traitlets.validate("kind")
+    def _check_kind(self, proposal):
+        check_choice("kind", proposal["value"], KINDS, what="is not on the explorer")
+        return proposal["value"]
+
+    @traitlets.validate("cardinality")
+    def _check_cardinality(self, proposal):
+        check_choice("cardinality", proposal["value"], CARDINALITIES, what="is not on the explorer")
+        return proposal["value"]
+
+    @traitlets.validate("bottleneck_width")
+    def _check_width(self, proposal):
+        check_size("bottleneck_width", proposal["value"], maximum=MAX_BOTTLENECK_WIDTH)
+        return proposal["value"]
+
+    @traitlets.validate("radix", "wanted_radix")
+    def _check_radix(self, proposal):
+        check_choice("radix", proposal["value"], RADIXES, what="is not on the explorer")
+        return proposal["value"]
+
+    @traitlets.validate("scale")
+    def _check_scale(self, proposal):
+        check_choice("scale", proposal["value"], SCALES, what="is not on the explorer")
+        return proposal["value"]
 
     def _on_kind(self, change):
-        """A new kind loads its paper configuration (preset), then redraws once."""
-        if self.busy:
-            return
-        self.quietly(lambda: self._load(preset(self.kind.value)))
-        self.refresh()
-
-    def _load(self, config):
-        self.cardinality.value = config["cardinality"]
-        self.width.value = config["bottleneck_width"]
-        if "scale" in config:
-            self.scale.value = config["scale"]
-        if "radix" in config:
-            self.wanted_radix = config["radix"]
-            self._offer_radixes(config["cardinality"], config["bottleneck_width"], config["radix"])
+        """A new kind loads its paper configuration, as the page does."""
+        config = preset(change["new"])
+        with self.hold_trait_notifications():
+            self.cardinality, self.bottleneck_width = config["cardinality"], config["bottleneck_width"]
+            if "scale" in config:
+                self.scale = config["scale"]
+            if "radix" in config:
+                self.radix = self.wanted_radix = config["radix"]
 
     def _on_radix(self, change):
-        if not self.busy:  # the student moved it, not _offer_radixes
+        if not self._fitting:  # set from Python: the student's choice, as a move of the page's slider
             self.wanted_radix = change["new"]
 
-    def _offer_radixes(self, cardinality, bottleneck_width, wanted):
-        """Offer only the radixes that fit; return a note if the wanted one had to move, else ''."""
-        fits = valid_radixes(cardinality, bottleneck_width)
-        if not fits:  # no radix works: check_split_attention says why (cardinality vs attention width)
-            check_split_attention(cardinality * bottleneck_width, cardinality, 1)
-        if tuple(self.radix.options) != tuple(fits):
-            self.radix.options = fits  # resets the value to the first option
-        chosen = wanted if wanted in fits else min(fits, key=lambda r: (abs(r - wanted), -r))
-        self.radix.value = chosen
-        if chosen == wanted:
-            return ""
-        return (f"R = {wanted} does not fit C = {cardinality}, d = {bottleneck_width}: each of the R splits of a "
-                f"cardinal group needs d/R whole channels (and C must divide the attention width), so the radix "
-                f"is {chosen} for now, and goes back to {wanted} when it fits again. With these values the slider "
-                f"offers R = {', '.join(map(str, fits))}.")
+    def _fit_radix(self, change=None):
+        """The radix follows C and d to one that fits, as on the page; it goes back to wanted_radix when it can."""
+        if self.kind == "resnest":
+            fitted = fitted_radix(self.cardinality, self.bottleneck_width, self.wanted_radix)
+            if fitted is not None:
+                self._fitting = True
+                try:
+                    self.radix = fitted
+                finally:
+                    self._fitting = False
 
-    def redraw(self):
-        kind = self.kind.value
-        self.radix.layout.display = None if kind == "resnest" else "none"
-        self.scale.layout.display = None if kind == "res2net" else "none"
-        c, d = self.cardinality.value, self.width.value
-        note = ""
-        if kind == "resnest":
-            self.radix.disabled = False
-            try:
-                note = self._offer_radixes(c, d, self.wanted_radix)
-            except ValueError:
-                self.radix.disabled = True
-                raise
-        n = family_numbers(kind, c, d, self.radix.value, self.scale.value)
-        self.show(n, readout_html(n), lambda: self.plot.update(n), note)
+    @property
+    def numbers(self):
+        """The readout's numbers for the controls now (family_numbers); ValueError where the page shows an error."""
+        if self.kind == "resnest" and fitted_radix(self.cardinality, self.bottleneck_width, self.wanted_radix) is None:
+            check_split_attention(self.cardinality * self.bottleneck_width, self.cardinality, 1)  # says why
+        return family_numbers(self.kind, self.cardinality, self.bottleneck_width, self.radix, self.scale)
 
 
 def family_explorer(kind="resnest", cardinality=None, bottleneck_width=None, radix=None, scale=None):
-    """The explorer, a VBox; see .kind, .cardinality, .width, .radix, .scale, .readout, .message, .image.
+    """The explorer, an anywidget: set or read .kind, .cardinality, .bottleneck_width, .radix, .scale; see .numbers.
 
     kind: "resnext", "se", "resnest" or "res2net"; values left out come from the kind's paper
     configuration (preset). Every number is a conv2 block's, 256-d in and out, at 56x56.

@@ -1,0 +1,165 @@
+// The cardinality explorer in the page (Xie et al. 2017, Sec. 3.4 and Table 2): sliders for C and d,
+// the counts, the block diagram and two curves, all computed here, so a slider needs no kernel.
+// explorer_common.js comes first in the same module (widgets/page.py joins them).
+
+const FORM_TITLES = { a: "(a) aggregated paths", b: "(b) early concatenation", c: "(c) grouped convolution" };
+
+function layoutKey(form, c) {
+  return form === "c" ? "c" : `${form}${c <= 3 ? c : "n"}`; // more than 3 paths fold into "…"
+}
+
+function lockedWidth(c, cfg) {
+  const n = cfg.block_channels, resnet = blockParams(n, 1, 64);
+  const d = equalComplexityWidth(c, n);
+  if (d < 1 || blockParams(n, c, d) > (1 + cfg.lock_tolerance) * resnet) {
+    const smallest = blockParams(n, c, 1);
+    throw new Error(`With C = ${c} paths, even d = 1 gives a block of ${fmt(smallest)} parameters, `
+      + `${(smallest / resnet).toFixed(1)}x ResNet's ${fmt(resnet)}: no width d ≥ 1 keeps the complexity equal. `
+      + "Pick a smaller C, or untick the lock.");
+  }
+  return d;
+}
+
+function explorerNumbers(depth, c, d, cfg) { // widgets/cardinality_explorer.py: explorer_numbers
+  const n = cfg.block_channels, w = c * d, block = blockParams(n, c, d);
+  if (w > cfg.max_group_width) {
+    throw new Error(`C·d = ${c}·${d} = ${fmt(w)} channels is far too wide: the widest ImageNet ResNeXt of the `
+      + "paper, ResNeXt-101 (64×4d, Table 4), has 256 there, and this one block alone would "
+      + `hold ${fmt(block)} parameters. Lower C or d.`);
+  }
+  const [params, macs] = resnextComplexity(depth, c, d, cfg.stages[depth], cfg.stage_widths);
+  const [refParams, refMacs] = resnextComplexity(depth, 1, 64, cfg.stages[depth], cfg.stage_widths);
+  return { depth, cardinality: c, bottleneck_width: d, group_width: w, block_params: block,
+    block_macs: block * cfg.block_size ** 2, block_ratio: block / blockParams(n, 1, 64), params, macs,
+    params_ratio: params / refParams, macs_ratio: macs / refMacs };
+}
+
+// Everything the page shows for a state: the numbers or the error, the diagram's title and labels.
+export function compute(state, cfg) {
+  const c = state.cardinality, out = { width: state.bottleneck_width, numbers: null, error: "" };
+  try {
+    if (state.lock) out.width = lockedWidth(c, cfg);
+    out.numbers = explorerNumbers(state.depth, c, out.width, cfg);
+  } catch (e) {
+    out.error = e.message;
+    return out;
+  }
+  out.key = layoutKey(state.form, c);
+  out.title = FORM_TITLES[state.form];
+  out.labels = blockLabels(state.form, c, out.width, cfg.block_channels);
+  out.description = describeDiagram(out.title, cfg.layouts[out.key], out.labels);
+  return out;
+}
+
+function readoutHtml(n) {
+  const th = "<th style='text-align:left'>";
+  const row = (name, a, b) => `<tr>${th}${name}</th><td>${a}</td><td>${b}</td></tr>`;
+  const { cardinality: c, bottleneck_width: d, depth } = n;
+  return "<table>"
+    + `<tr><th></th>${th}one conv2 block (256-d, 56×56)</th>${th}whole ResNeXt-${depth} (${c}×${d}d)</th></tr>`
+    + row("params", fmt(n.block_params), fmt(n.params))
+    + row("MACs", fmt(n.block_macs), `${fmt(n.macs)} (${(n.macs / 1e9).toFixed(2)} G)`)
+    + row("vs ResNet", `${n.block_ratio.toFixed(2)}×`,
+      `${n.params_ratio.toFixed(2)}× params, ${n.macs_ratio.toFixed(2)}× MACs of ResNet-${depth}`)
+    + `</table><p>group width C·d = ${c}·${d} = <b>${fmt(n.group_width)}</b> channels in the 3×3 stage</p>`;
+}
+
+function curves(c, d, cfg) { // Table 2's d against C, and the block's params against C at this d
+  const cs = cfg.cardinalities, n = cfg.block_channels, resnet = blockParams(n, 1, 64);
+  const equal = [];
+  for (const k of cs) {
+    try { equal.push([k, lockedWidth(k, cfg)]); } catch (e) { /* no d keeps this C equal */ }
+  }
+  const xticks = cs.map((k) => [k, String(k)]), xlim = [0.7, cs[cs.length - 1] * 1.4];
+  const top = plot({ title: "Table 2: width d at equal complexity", ylabel: "d", xlim, ylim: [0.7, 200], xticks,
+    yticks: [[1, "1"], [10, "10"], [100, "100"]], ylabelOffset: 30, series: [
+      { xs: equal.map((p) => p[0]), ys: equal.map((p) => p[1]), color: "#8c8c8c", line: true, label: "equal complexity" },
+      { xs: cfg.paper_table2.map((p) => p[0]), ys: cfg.paper_table2.map((p) => p[1]), color: "black", marker: "x",
+        label: "paper, Table 2" },
+      { xs: [c], ys: [d], color: "#D55E00", size: 5, label: "you" }] });
+  const bottom = plot({ title: "params of one conv2 block", ylabel: "params", xlabel: "cardinality C", xlim,
+    ylim: [1e2, 2e8], xticks, yticks: [[1e2, "10²"], [1e4, "10⁴"], [1e6, "10⁶"], [1e8, "10⁸"]], legend: "upper left",
+    hlines: [{ y: resnet, color: "#8c8c8c", label: "ResNet" }], series: [
+      { xs: cs, ys: cs.map((k) => blockParams(n, k, d)), color: "#0072B2", line: true, size: 0, label: "this d" },
+      { xs: [c], ys: [blockParams(n, c, d)], color: "#D55E00", size: 5 }] });
+  return plotsSvg([top, bottom], `Two plots. Top: Table 2's width d at equal complexity against C, with your point `
+    + `C = ${c}, d = ${d}. Bottom: parameters of one conv2 block against C at d = ${d}, `
+    + `${fmt(blockParams(n, c, d))} at C = ${c}, against ResNet's ${fmt(resnet)}.`);
+}
+
+function render({ model, el }) {
+  const cfg = model.get("config");
+  const root = html("div", { class: "rx-explorer", "data-explorer": "cardinality" });
+  root.append(html("style", {}, STYLE));
+  let busy = false; // our own model.set: its change event must not draw a second time
+  const send = (name, value, event) => {
+    busy = true;
+    model.set(name, value);
+    model.save_changes();
+    busy = false;
+    draw(event);
+  };
+  const c = rangeOver(cfg.cardinalities, model.get("cardinality"), "cardinality C", (v, e) => send("cardinality", v, e));
+  const widths = Array.from({ length: cfg.max_width }, (_, i) => i + 1);
+  const d = rangeOver(widths, model.get("bottleneck_width"), "width d", (v, e) => send("bottleneck_width", v, e));
+  const lock = html("input", { type: "checkbox" });
+  lock.addEventListener("change", (e) => send("lock", lock.checked, e));
+  const depth = radios("depth", cfg.depths, model.get("depth"), null, (v, e) => send("depth", v, e));
+  const form = radios("form", cfg.forms, model.get("form"),
+    ["C paths, summed", "C paths, concatenated", "one grouped 3×3 conv"], (v, e) => send("form", v, e));
+  root.append(
+    html("div", { class: "rx-row" }, [control("cardinality C", c.input, c.shown), control("width d", d.input, d.shown),
+      control("keep complexity equal to ResNet", lock)]),
+    html("div", { class: "rx-row" }, [html("span", { class: "rx-control" }, [html("span", { "aria-hidden": "true" },
+      "depth"), depth.group]), html("span", { class: "rx-control" }, [html("span", { "aria-hidden": "true" }, "form"),
+      form.group])]));
+  const readout = html("div", { class: "rx-readout", "aria-live": "polite" });
+  const message = html("div", { class: "rx-message", "aria-live": "polite" });
+  const figure = html("div", { class: "rx-figure" });
+  root.append(readout, message, figure);
+  el.append(root);
+
+  function draw(event) {
+    const state = { cardinality: model.get("cardinality"), bottleneck_width: model.get("bottleneck_width"),
+      depth: model.get("depth"), form: model.get("form"), lock: model.get("lock") };
+    const out = compute(state, cfg);
+    if (state.lock && out.width !== state.bottleneck_width && !out.error) {
+      busy = true;
+      model.set("bottleneck_width", out.width); // the lock moves d; Python sees it too
+      model.save_changes();
+      busy = false;
+      state.bottleneck_width = out.width;
+    }
+    c.set(state.cardinality);
+    d.set(state.bottleneck_width);
+    d.input.disabled = state.lock;
+    lock.checked = state.lock;
+    depth.set(state.depth);
+    form.set(state.form);
+    root.dataset.state = JSON.stringify(state);
+    if (out.error) {
+      root.dataset.numbers = JSON.stringify({ error: out.error });
+      readout.innerHTML = "<p class='rx-muted'>params and MACs: no network for these values</p>";
+      const stale = figure.childElementCount > 0 && !figure.classList.contains("rx-stale");
+      message.innerHTML = messageHtml("error", out.error + (figure.childElementCount
+        ? " The greyed diagram below is the last valid setting, not the values above." : ""));
+      if (stale) figure.classList.add("rx-stale");
+    } else {
+      root.dataset.numbers = JSON.stringify(out.numbers);
+      readout.innerHTML = readoutHtml(out.numbers);
+      message.innerHTML = "";
+      const layout = cfg.layouts[out.key];
+      figure.classList.remove("rx-stale");
+      figure.replaceChildren(drawDiagram(layout, out.title, out.labels, out.description),
+        curves(state.cardinality, out.width, cfg));
+    }
+    stamp(root, event);
+  }
+  for (const name of ["cardinality", "bottleneck_width", "depth", "form", "lock"]) {
+    model.on(`change:${name}`, () => { if (!busy) draw(null); });
+  }
+  draw(null);
+  return () => root.remove();
+}
+
+export default { render };
