@@ -56,7 +56,7 @@ function readoutHtml(n) {
   const row = (name, a, b) => `<tr>${th}${name}</th><td>${a}</td><td>${b}</td></tr>`;
   const { cardinality: c, bottleneck_width: d, depth } = n;
   return "<table>"
-    + `<tr><th></th>${th}one conv2 block (256-d, 56×56)</th>${th}whole ResNeXt-${depth} (${c}×${d}d)</th></tr>`
+    + `<tr><td></td>${th}one conv2 block (256-d, 56×56)</th>${th}whole ResNeXt-${depth} (${c}×${d}d)</th></tr>`
     + row("params", fmt(n.block_params), fmt(n.params))
     + row("MACs", fmt(n.block_macs), `${fmt(n.macs)} (${(n.macs / 1e9).toFixed(2)} G)`)
     + row("vs ResNet", `${n.block_ratio.toFixed(2)}×`,

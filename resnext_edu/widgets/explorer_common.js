@@ -308,9 +308,10 @@ function plotsSvg(plots, description) { // plots stacked in one SVG
 // --- controls: native inputs, so the keyboard and screen readers work as everywhere -------------
 
 let uid = 0;
+const PREFIX = `rx${Math.random().toString(36).slice(2, 8)}`; // ids stay unique with two explorers on a page
 
 function control(labelText, input, valueText = null) {
-  const id = `rx-${++uid}`;
+  const id = `${PREFIX}-${++uid}`;
   input.id = id;
   const parts = [html("label", { for: id }, labelText), input];
   if (valueText) parts.push(valueText);
@@ -334,9 +335,10 @@ function rangeOver(values, value, name, onInput) {
 
 function radios(name, values, value, titles, onInput) {
   const group = html("span", { role: "radiogroup", "aria-label": name, class: "rx-radios" });
+  const groupName = `${PREFIX}-${name}-${++uid}`; // one name: the arrow keys move within the group
   const inputs = values.map((v, i) => {
-    const id = `rx-${++uid}`;
-    const input = html("input", { type: "radio", name: `rx-${name}-${uid}`, id, value: String(v) });
+    const id = `${PREFIX}-${++uid}`;
+    const input = html("input", { type: "radio", name: groupName, id, value: String(v) });
     input.addEventListener("change", (event) => { if (input.checked) onInput(v, event); });
     group.append(html("span", { class: "rx-radio", title: titles ? titles[i] : null },
       [input, html("label", { for: id }, String(v))]));
@@ -349,6 +351,7 @@ function radios(name, values, value, titles, onInput) {
 const STYLE = `
 .rx-explorer { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; color: #1a1a1a;
   background: white; max-width: 1400px; }
+.rx-explorer [hidden] { display: none !important; }
 .rx-row { display: flex; flex-wrap: wrap; gap: 4px 22px; align-items: center; margin: 3px 0; }
 .rx-control { display: inline-flex; align-items: center; gap: 8px; }
 .rx-control input[type=range] { width: 210px; }
