@@ -59,7 +59,8 @@ SURVEY = """() => {
       out.push({index, kind: img.id.startsWith('_anim_img') ? 'animation' : 'image',
                 drawn: img.complete && img.naturalWidth > 0});
     }
-    for (const w of cell.querySelectorAll('.jp-OutputArea-output .widget-box, .jp-OutputArea-output .widget-html')) {
+    const widgets = '.jp-OutputArea-output .widget-box, .jp-OutputArea-output .widget-html, .jp-OutputArea-output .rx-explorer';
+    for (const w of cell.querySelectorAll(widgets)) {
       out.push({index, kind: 'widget', drawn: w.getBoundingClientRect().height > 0});
     }
     for (const text of cell.querySelectorAll('.jp-OutputArea-output pre')) {
@@ -124,8 +125,8 @@ def show_output(page, panel, index, screenshot):
     output.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     output.screenshot(path=str(screenshot))
-    slider = output.locator(".widget-slider").count() > 0
-    images = output.locator(".widget-image")
+    slider = output.locator(".widget-slider, .rx-explorer input[type=range]").count() > 0
+    images = output.locator(".widget-image, .rx-figure")  # an explorer's figure: a PNG, or SVG in the page
     image_height = images.first.bounding_box()["height"] if images.count() else 0  # drawn to fit its box
     return output.bounding_box()["height"], panel.evaluate("el => el.clientHeight"), slider, image_height
 

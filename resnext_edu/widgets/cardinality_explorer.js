@@ -117,6 +117,7 @@ function render({ model, el }) {
   const message = html("div", { class: "rx-message", "aria-live": "polite" });
   const figure = html("div", { class: "rx-figure" });
   root.append(readout, message, figure);
+  keepKeys(root);
   el.append(root);
 
   function draw(event) {

@@ -375,6 +375,13 @@ const STYLE = `
 .rx-stale { opacity: 0.35; filter: grayscale(1); }
 `;
 
+// JupyterLab's shortcuts (arrow keys move between cells in command mode) match a focused control by
+// selectors such as ".jp-Notebook.jp-mod-commandMode :focus"; the attribute on the control itself
+// keeps its keys for the control.
+function keepKeys(root) {
+  for (const el of root.querySelectorAll("input, select, button")) el.setAttribute("data-lm-suppress-shortcuts", "true");
+}
+
 function messageHtml(kind, text) {
   return text ? `<div class="rx-${kind}">${escapeHtml(text)}</div>` : "";
 }
