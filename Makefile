@@ -11,7 +11,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_EXTRA   ?=
 
-.PHONY: setup lab test notebooks assets benchmarks data results results-cpu clean
+.PHONY: setup lab test notebooks assets benchmarks data results results-cpu site clean
 
 setup: $(STAMP)
 
@@ -69,6 +69,10 @@ benchmarks: setup
 	$(PY) benchmarks/family_widget_latency.py
 	$(PY) benchmarks/forward_speed.py
 	$(PY) benchmarks/train_throughput.py
+
+# The executed notebooks as a static site in _site/ (no kernel, no network): README, "Publishing the course".
+site: setup
+	$(PY) scripts/build_site.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

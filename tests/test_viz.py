@@ -228,7 +228,7 @@ def test_draw_connectivity_shows_the_mask():
     assert "depthwise" in viz.draw_connectivity(16, 16, 16).axes[0].get_title()
 
 
-# --- the grouping animation -------------------------------------------------------------------
+# --- the grouping GIF (its picture: tests/test_grouped_conv.py) -------------------------------
 
 def test_caption_shows_the_complexity_formula():
     for g in (1, 4, 16):
@@ -238,44 +238,24 @@ def test_caption_shows_the_complexity_formula():
 
 def test_caption_uses_thousands_separators():
     caption = viz.grouping_caption(16, 4)
-    assert "params = 3·3·4·16 = 576" in caption
-    assert "MACs = 56·56·3·3·4·16 = 1,806,336" in caption
+    assert "params = k·k·(C_in/g)·C_out = 3·3·(16/4)·16 = 576" in caption
+    assert "MACs = params · H·W = 576 · 56·56 = 1,806,336" in caption
     assert "= 589,824" in viz.grouping_caption(256, 1)
 
 
-def test_animation_has_one_frame_per_groups_value():
-    anim = viz.animate_grouping()
-    # private attributes: matplotlib has no public getter for an animation's figure or function
-    fig, draw = anim._fig, anim._func
-    groups_list = [1, 2, 4, 8, 16]
-    assert anim._save_count == len(groups_list)
-    for i, g in enumerate(groups_list):
-        draw(i)
-        image = fig.axes[0].images[0]
-        assert np.array_equal(np.asarray(image.get_array()), viz.weight_mask(16, 16, g).numpy())
-        assert viz.grouping_caption(16, g) in texts(fig)
-        assert fig.axes[0].get_title().startswith(f"groups={g}:")
-    anim._draw_was_started = True  # drawn by hand above: silence "deleted without rendering"
-
-
-def test_animation_plays_as_jshtml_without_ffmpeg():
-    html = viz.animate_grouping(groups_list=[1, 4]).to_jshtml()
-    assert "frames = new Array(2)" in html
-    assert html.count("data:image/png") == 2
-
-
-def test_animation_rejects_groups_that_do_not_divide():
-    with pytest.raises(ValueError, match=re.escape("groups=3 does not divide in_channels=16")):
-        viz.animate_grouping(groups_list=[1, 3])
-    with pytest.raises(ValueError, match="kernel_size=0"):
-        viz.animate_grouping(kernel_size=0)
-
-
-def test_gif_has_a_frame_per_groups_value(tmp_path):
+def test_gif_has_a_frame_per_groups_value_then_the_shuffle(tmp_path):
     path = viz.save_grouping_gif(tmp_path / "grouping.gif")
     with Image.open(path) as gif:
-        assert gif.format == "GIF" and gif.n_frames == 5
-    assert path.stat().st_size < 300_000
+        assert gif.format == "GIF" and gif.n_frames == 5 + 1  # g = 1, 2, 4, 8, 16, then g = 4 with the shuffle
+        assert "Animation of a 3x3 convolution with 16 input and output channels" in gif.info["comment"].decode()
+    assert path.stat().st_size < 600_000
+
+
+def test_gif_rejects_groups_that_do_not_divide():
+    with pytest.raises(ValueError, match=re.escape("groups=3 does not divide channels=16")):
+        viz.save_grouping_gif("unused.gif", groups_list=[1, 3])
+    with pytest.raises(ValueError, match="kernel_size=0"):
+        viz.save_grouping_gif("unused.gif", kernel_size=0)
 
 
 # --- feature maps per group -------------------------------------------------------------------
@@ -334,31 +314,9 @@ def test_assets_main_writes_every_asset(tmp_path):
     assert {"grouping.gif", "block_forms.png", "connectivity.png"} <= names
     assert sum(p.stat().st_size for p in paths) < 1_000_000
     with Image.open(tmp_path / "grouping.gif") as gif:
-        assert gif.n_frames == 5
+        assert gif.n_frames == 6  # five groups values, then the shuffle
     with Image.open(tmp_path / "block_forms.png") as png:
         assert png.width > 2 * png.height  # four diagrams side by side
     first = (tmp_path / "block_forms.png").read_bytes()
     viz.draw_block_forms().savefig(tmp_path / "again.png", **assets.PNG)
     assert (tmp_path / "again.png").read_bytes() == first  # deterministic
-
-
-def test_the_animation_player_needs_no_network():
-    # matplotlib's jshtml player links Font Awesome from a CDN; offline its buttons would be blank.
-    from resnext_edu.viz import animation
-    page = animation.animation_html(animation.animate_grouping(8, [1, 2]), alt="two masks").data
-    assert re.findall(r"https?://", page) == []
-    buttons = re.findall(r"<button[^>]*>(.*?)</button>", page, re.S)
-    assert len(buttons) == 9 and all(b.strip() for b in buttons), "every button shows a glyph"
-    assert "fa fa-" not in page
-
-
-def test_the_animation_player_shows_its_first_frame_even_when_started_off_screen():
-    # JupyterLab's windowing can run the player's script while its cell is detached; the player then
-    # waits for its <img>, and the <img> already holds frame 0, so the animation is never blank.
-    from resnext_edu.viz import animation
-    page = animation.animation_html(animation.animate_grouping(8, [1, 2]), alt="two masks").data
-    frame0 = re.search(r'frames\[0\] = "([^"]*)"', page)[1].replace("\\\n", "")
-    img = re.search(r"<img id=\"_anim_img\w+\"[^>]*>", page)[0]
-    assert f'src="{frame0}"' in img and frame0.startswith("data:image/png;base64,")
-    assert "if (!document.getElementById(img_id)) { setTimeout(start, 100); return; }" in page
-    assert "}, 0);" not in page  # matplotlib's start-at-once timer is gone

@@ -10,10 +10,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .animation import save_grouping_gif
 from .block_diagrams import draw_block_forms
 from .features import show_group_features
 from .figures import new_figure
+from .grouped_drawing import save_grouping_gif
 from .masks import draw_connectivity
 
 ROOT = Path(__file__).resolve().parents[2]

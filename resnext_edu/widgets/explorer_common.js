@@ -386,7 +386,12 @@ function messageHtml(kind, text) {
   return text ? `<div class="rx-${kind}">${escapeHtml(text)}</div>` : "";
 }
 
-// Time from the input event to the end of the redraw, for the latency test and benchmark.
+// Time from the input event to the end of the redraw (render-ms) and to the next frame painted
+// (paint-ms: a frame, then a task), for the latency test and benchmarks/widget_latency.py.
 function stamp(el, event) {
-  if (event && event.timeStamp) el.dataset.renderMs = (performance.now() - event.timeStamp).toFixed(2);
+  if (!event || !event.timeStamp) return;
+  const start = event.timeStamp;
+  el.dataset.renderMs = (performance.now() - start).toFixed(2);
+  delete el.dataset.paintMs;
+  requestAnimationFrame(() => setTimeout(() => { el.dataset.paintMs = (performance.now() - start).toFixed(2); }));
 }

@@ -28,6 +28,9 @@ const STYLE = `
 .rx-gc-error { color: #9b1c1c; }
 `;
 
+// JupyterLab's command-mode shortcuts match any focused element (ArrowRight there moves to the next
+// heading): on each control of ours, this attribute keeps its keys for the control.
+const OURS = 'data-lm-suppress-shortcuts="true"';
 const PLAY_MS = 1000; // one groups value a second, as the README's GIF
 const fmt = (n) => n.toLocaleString("en-US");
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -115,8 +118,8 @@ function svgFor(d) {
   for (const b of boxes) {
     let extra = "";
     if (b.kind === "input") extra = ` data-in="${b.index}"`;
-    if (b.kind === "output" && b.id.startsWith("out:")) {
-      extra = ` data-out="${b.index}" tabindex="0" role="button" aria-pressed="false" `
+    if (b.kind === "output") {
+      extra = ` data-out="${b.index}" tabindex="0" role="button" aria-pressed="false" ${OURS} `
         + `aria-label="output channel ${b.index} (group ${b.group})"`;
     }
     const cls = b.kind === "filter" ? "rx-filter" : "rx-ch";
@@ -136,25 +139,24 @@ function render({ model, el }) {
   const root = document.createElement("div");
   root.className = "rx-explorer rx-gc";
   root.dataset.explorer = "grouped-conv";
-  // JupyterLab's notebook shortcuts would take ArrowLeft/Right from the slider: keys here belong to the widget.
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
   root.innerHTML = `<style>${STYLE}</style>
     <div class="rx-gc-controls">
       <span><label for="${id}-g">groups g</label>
-        <input type="range" id="${id}-g" min="0" max="0" step="1" value="0"></span>
+        <input type="range" id="${id}-g" min="0" max="0" step="1" value="0" ${OURS}></span>
       <span class="rx-gc-value" aria-hidden="true"></span>
-      <span><input type="checkbox" id="${id}-s">
+      <span><input type="checkbox" id="${id}-s" ${OURS}>
         <label for="${id}-s">channel shuffle between two grouped layers</label></span>
-      <button type="button" class="rx-gc-play">Play</button>
+      <button type="button" class="rx-gc-play" ${OURS}>Play</button>
     </div>
     <div class="rx-gc-picture"></div>
-    <p class="rx-gc-formula" aria-live="polite"><span class="rx-gc-params"></span><br><span class="rx-gc-macs"></span></p>
+    <p class="rx-gc-formula" aria-live="polite">
+      <span class="rx-gc-params"></span><br><span class="rx-gc-macs"></span></p>
     <p class="rx-gc-caption" aria-live="polite"></p>`;
   el.appendChild(root);
   const q = (sel) => root.querySelector(sel);
   const slider = q(`#${CSS.escape(id)}-g`), shuffleBox = q(`#${CSS.escape(id)}-s`), play = q(".rx-gc-play");
   const picture = q(".rx-gc-picture"), value = q(".rx-gc-value");
-  let drawn = null, byTarget = null, hover = -1, timer = null, litEls = [];
+  let drawn = null, byTarget = null, hover = -1, timer = null, litEls = [], boxEls = new Map(), linkEls = new Map();
 
   const divisors = () => Object.keys(model.get("drawings").plain || {}).map(Number).sort((a, b) => a - b);
   const current = () => {
@@ -166,6 +168,17 @@ function render({ model, el }) {
     try { model.save_changes(); } catch (e) { /* no kernel: the page goes on alone */ }
   };
 
+  const built = new Map(); // drawing -> its SVG and lookups, built on the first visit: moving back costs no parsing
+  function build(d) {
+    const holder = document.createElement("div");
+    holder.innerHTML = svgFor(d);
+    const byTo = new Map();
+    d.links.forEach(([, to], i) => { if (!byTo.has(to)) byTo.set(to, []); byTo.get(to).push(i); });
+    return { svg: holder.firstChild, byTarget: byTo,
+             boxEls: new Map([...holder.querySelectorAll("[data-id]")].map((e) => [e.dataset.id, e])),
+             linkEls: new Map([...holder.querySelectorAll("[data-link]")].map((e) => [Number(e.dataset.link), e])) };
+  }
+
   function light(d) {
     const o = hover >= 0 ? hover : model.get("selected");
     for (const e of litEls) e.classList.remove("lit");
@@ -173,14 +186,10 @@ function render({ model, el }) {
     let inputs = [];
     if (o >= 0 && o < d.channels) {
       const { lit, links } = litIds(d, byTarget, o);
-      for (const key of lit) {
-        const e = picture.querySelector(`[data-id="${key}"]`);
-        if (e) litEls.push(e);
-      }
-      const group = picture.querySelector(".rx-links");
+      for (const key of lit) if (boxEls.has(key)) litEls.push(boxEls.get(key));
       for (const i of links) {
-        const e = group.querySelector(`[data-link="${i}"]`);
-        if (e) { litEls.push(e); group.appendChild(e); } // on top of the faded lines
+        const e = linkEls.get(i);
+        if (e) { litEls.push(e); e.parentNode.appendChild(e); } // on top of the faded lines
       }
       inputs = [...lit].filter((k) => k.startsWith("in:")).map((k) => Number(k.slice(3))).sort((a, b) => a - b);
     }
@@ -195,6 +204,16 @@ function render({ model, el }) {
   }
 
   function update() {
+    try {
+      redraw();
+    } catch (error) { // a bug of ours, not the student's: say so in words, keep the page alive
+      console.error(error);
+      q(".rx-gc-caption").innerHTML = '<span class="rx-gc-error">The explorer could not draw this '
+        + `(${esc(error.message)}). Run the cell again; if it stays, please report it.</span>`;
+    }
+  }
+
+  function redraw() {
     const d = current();
     if (!d) { // only if Python sent a groups value without its drawing; say so, never throw
       q(".rx-gc-caption").innerHTML = `<span class="rx-gc-error">groups=${esc(model.get("groups"))} does not divide `
@@ -202,11 +221,10 @@ function render({ model, el }) {
       return;
     }
     if (d !== drawn) {
-      picture.innerHTML = svgFor(d);
-      byTarget = new Map();
-      d.links.forEach(([, to], i) => { if (!byTarget.has(to)) byTarget.set(to, []); byTarget.get(to).push(i); });
+      if (!built.has(d)) built.set(d, build(d));
+      ({ byTarget, boxEls, linkEls } = built.get(d));
+      picture.replaceChildren(built.get(d).svg);
       drawn = d;
-      litEls = [];
     }
     const divs = divisors(), index = divs.indexOf(d.groups);
     slider.max = String(divs.length - 1);
@@ -238,7 +256,11 @@ function render({ model, el }) {
     update();
     stamp(event);
   });
-  shuffleBox.addEventListener("change", (event) => { setTraits({ shuffle: shuffleBox.checked }); update(); stamp(event); });
+  shuffleBox.addEventListener("change", (event) => {
+    setTraits({ shuffle: shuffleBox.checked });
+    update();
+    stamp(event);
+  });
   picture.addEventListener("click", (event) => { const o = outOf(event); if (o >= 0) select(o, event); });
   picture.addEventListener("focusin", (event) => {
     const o = outOf(event);
@@ -275,10 +297,12 @@ function render({ model, el }) {
   });
   stop();
 
-  const traits = "change:channels change:groups change:shuffle change:selected change:drawings";
+  const traits = "change:channels change:groups change:shuffle change:selected";
+  const redrawAll = () => { built.clear(); drawn = null; update(); }; // new channels: new pictures
+  model.on("change:drawings", redrawAll);
   model.on(traits, update);
   update();
-  return () => { stop(); model.off(traits, update); };
+  return () => { stop(); model.off(traits, update); model.off("change:drawings", redrawAll); };
 }
 
 export default { render };

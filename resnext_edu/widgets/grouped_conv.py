@@ -68,7 +68,8 @@ class GroupedConvExplorer(anywidget.AnyWidget):
     def _check_selected(self, proposal):
         o = proposal["value"]
         if isinstance(o, bool) or not -1 <= o < self.channels:
-            raise ValueError(f"selected={o!r} should be an output channel from 0 to {self.channels - 1}, or -1 for none")
+            raise ValueError(f"selected={o!r} should be an output channel from 0 to {self.channels - 1}, "
+                             "or -1 for none")
         return o
 
     @traitlets.observe("channels")
