@@ -24,6 +24,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from test_browser import chromium, click_run_all, server_at  # noqa: E402  the browser tests' recipe
+from test_site import WIDGETS_DRAWN  # noqa: E402
 
 BUDGET_MS = 50
 CELLS = ["from resnext_edu.widgets import cardinality_explorer, family_explorer",
@@ -57,6 +58,11 @@ def sweep(page, explorer, control, moves, keys=("ArrowRight", "ArrowLeft")):
     return times
 
 
+def label(control):
+    """A control's accessible name: its <label>, else its aria-label."""
+    return control.evaluate("el => (el.labels && el.labels[0] ? el.labels[0].textContent : el.getAttribute('aria-label'))")[:34]
+
+
 def measure(page, moves):
     """{(explorer, control): [(render, paint)]} for every slider, radio group, checkbox and menu on the page."""
     rows = {}
@@ -64,12 +70,16 @@ def measure(page, moves):
         explorer.scroll_into_view_if_needed()
         name = explorer.get_attribute("data-explorer")
         for slider in explorer.locator("input[type=range]:visible").all():
-            rows[name, slider.get_attribute("aria-label")] = sweep(page, explorer, slider, moves)
+            rows[name, label(slider)] = sweep(page, explorer, slider, moves)
+        outputs = explorer.locator("[data-out]")
+        if outputs.count():  # the grouped conv: Tab from output to output, each lights what it reads
+            outputs.first.focus()
+            rows[name, "output channel (Tab)"] = [t for t in (press(page, explorer, "Tab") for _ in range(moves)) if t]
         for group in explorer.get_by_role("radiogroup").all():
             checked = group.locator("input:checked")
             rows[name, group.get_attribute("aria-label")] = sweep(page, explorer, checked, moves, ("ArrowRight",) * 2)
         for box in explorer.locator("input[type=checkbox]:visible").all():
-            rows[name, box.evaluate("el => el.labels[0].textContent")] = sweep(page, explorer, box, moves, (" ",) * 2)
+            rows[name, label(box)] = sweep(page, explorer, box, moves, (" ",) * 2)
         for menu in explorer.locator("select").all():
             rows[name, "menu"] = sweep(page, explorer, menu, moves, ("ArrowDown", "ArrowUp"))
             menu.select_option("res2net")  # its scale slider shows only for Res2Net
@@ -93,12 +103,16 @@ def in_jupyterlab(browser, moves):
             return measure(page, moves)
 
 
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # one line per file would bury the table
+        pass
+
+
 def on_the_site(browser, moves):
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, str(ROOT / "scripts/build_site.py"), "--out", tmp], check=True,
                        stdout=subprocess.DEVNULL)
-        handler = partial(http.server.SimpleHTTPRequestHandler, directory=tmp)
-        handler.log_message = lambda *args: None
+        handler = partial(Quiet, directory=tmp)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         rows = {}
@@ -106,7 +120,7 @@ def on_the_site(browser, moves):
             for page_name in sorted(p.name for p in Path(tmp).glob("*.html")):
                 page = browser.new_page(viewport={"width": 1366, "height": 768})
                 page.goto(f"http://127.0.0.1:{server.server_port}/{page_name}")
-                page.wait_for_timeout(1500)  # the widget manager renders the saved state
+                page.wait_for_function(WIDGETS_DRAWN, timeout=30_000)  # the manager renders the saved state
                 rows.update(measure(page, moves))
                 page.close()
         finally:

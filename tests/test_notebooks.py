@@ -165,3 +165,30 @@ def test_stores_the_kernels_language_info(path):
     expected = {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}
     assert {k: info.get(k) for k in expected} == expected, "re-execute it with scripts/execute_notebooks.py"
     assert re.fullmatch(r"3\.1[123]\.\d+", info.get("version", "")), "the Python version that executed it"
+
+
+def saved_modules(path):
+    """The ES module sources of the anywidgets saved in a notebook's widget state."""
+    state = json.loads(path.read_text())["metadata"].get("widgets", {})
+    models = state.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    return [m["state"]["_esm"] for m in models.values() if m.get("model_name") == "AnyModel"]
+
+
+def stale_modules(path):
+    """Saved explorer modules that differ from the package's: the static site would run old code."""
+    from resnext_edu.widgets import cardinality_explorer, family_explorer, grouped_conv_explorer
+    current = {make()._esm for make in (cardinality_explorer, family_explorer, grouped_conv_explorer)}
+    return [source[:80] for source in saved_modules(path) if source not in current]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_saved_explorers_run_the_current_page_code(path):
+    assert stale_modules(path) == [], "an explorer's .js changed: re-execute the notebook (make notebooks)"
+
+
+def test_the_saved_module_check_can_fail(tmp_path):
+    nb = {"cells": [], "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {"state": {
+        "m": {"model_name": "AnyModel", "state": {"_esm": "export default { render() {} };"}}}}}}}
+    (tmp_path / "old.ipynb").write_text(json.dumps(nb))
+    assert stale_modules(tmp_path / "old.ipynb") == ["export default { render() {} };"]
+    assert sum(len(saved_modules(p)) for p in NOTEBOOKS) == 3  # notebooks 03, 04 and 06 each show one explorer

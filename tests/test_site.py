@@ -58,6 +58,8 @@ REFERENCES = {
                                        s.get("radix", 2), s.get("scale", 4)),
     "grouped-conv": grouped_conv_reference,
 }
+EXPLORERS = {"03_grouped_convolution.html": ["grouped-conv"], "04_resnext.html": ["cardinality"],
+             "06_resnet_family.html": ["family"]}  # the pages whose explorers must render and move
 
 # --- serving and visiting -------------------------------------------------------------------------------------
 
@@ -265,8 +267,9 @@ def test_page_loads_offline_with_its_images_widgets_links_and_explorers(name, si
     with visit(browser, base + name) as (page, problems):
         check_page(page, problems, site)
         assert not problems, f"{name}:\n" + "\n".join(problems)
-        check_explorers(page, REFERENCES)
+        moved = check_explorers(page, REFERENCES)
         assert not problems, f"{name}, after moving its explorers:\n" + "\n".join(problems)
+    assert sorted(moved) == EXPLORERS.get(name, []), f"{name}: explorers that rendered and moved: {sorted(moved)}"
 
 
 def test_the_index_links_to_every_page_and_each_link_works(base, browser):

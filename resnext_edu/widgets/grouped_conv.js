@@ -244,7 +244,12 @@ function render({ model, el }) {
     root.dataset.numbers = JSON.stringify({ params: p, macs: m, lit_inputs: inputs });
   }
 
-  const stamp = (event) => { root.dataset.renderMs = (performance.now() - event.timeStamp).toFixed(2); };
+  const stamp = (event) => { // to the end of the redraw, and to the next frame painted (a frame, then a task)
+    const start = event.timeStamp;
+    root.dataset.renderMs = (performance.now() - start).toFixed(2);
+    delete root.dataset.paintMs;
+    requestAnimationFrame(() => setTimeout(() => { root.dataset.paintMs = (performance.now() - start).toFixed(2); }));
+  };
   const outOf = (event) => {
     const e = event.target.closest && event.target.closest("[data-out]");
     return e && picture.contains(e) ? Number(e.dataset.out) : -1;
