@@ -66,7 +66,6 @@ benchmarks: setup
 	$(PY) benchmarks/notebooks.py
 	$(PY) benchmarks/counting_speed.py
 	$(PY) benchmarks/widget_latency.py
-	$(PY) benchmarks/family_widget_latency.py
 	$(PY) benchmarks/forward_speed.py
 	$(PY) benchmarks/train_throughput.py
 

@@ -60,7 +60,8 @@ def sweep(page, explorer, control, moves, keys=("ArrowRight", "ArrowLeft")):
 
 def label(control):
     """A control's accessible name: its <label>, else its aria-label."""
-    return control.evaluate("el => (el.labels && el.labels[0] ? el.labels[0].textContent : el.getAttribute('aria-label'))")[:34]
+    name = "el => (el.labels && el.labels[0] ? el.labels[0].textContent : el.getAttribute('aria-label'))"
+    return control.evaluate(name)[:34]
 
 
 def measure(page, moves):
@@ -130,7 +131,8 @@ def on_the_site(browser, moves):
 
 def print_rows(title, rows):
     print(f"\n{title}; budget {BUDGET_MS} ms median\n")
-    print(f"{'explorer':13} {'control':34} {'moves':>5} {'render median':>14} {'paint median':>13} {'paint max':>10}  budget")
+    print(f"{'explorer':13} {'control':34} {'moves':>5} {'render median':>14} {'paint median':>13} "
+          f"{'paint max':>10}  budget")
     for (explorer, control), times in rows.items():
         if not times:
             continue

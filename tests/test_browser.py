@@ -205,7 +205,8 @@ def test_explorers_in_jupyterlab_with_and_without_a_kernel(server):
         family = page.locator(".rx-explorer[data-explorer=family]")
         family.scroll_into_view_if_needed()
         radix = family.get_by_role("slider", name="radix R")
-        times["R"] = (moves(page, radix, "ArrowRight", 2) + moves(page, radix, "ArrowLeft", 3)  # R = 1, 2, 4, 8 fit d = 64
+        # R = 1, 2, 4 and 8 fit d = 64: up to 8, down to 1, and back
+        times["R"] = (moves(page, radix, "ArrowRight", 2) + moves(page, radix, "ArrowLeft", 3)
                       + moves(page, radix, "ArrowRight", 3) + moves(page, radix, "ArrowLeft", 2))
         times["family d"] = moves(page, family.get_by_role("slider", name="width d"), "ArrowLeft", 10)
         state = json.loads(family.get_attribute("data-state"))

@@ -59,7 +59,7 @@ SURVEY = """() => {
       out.push({index, kind: img.id.startsWith('_anim_img') ? 'animation' : 'image',
                 drawn: img.complete && img.naturalWidth > 0});
     }
-    const widgets = '.jp-OutputArea-output .widget-box, .jp-OutputArea-output .widget-html, .jp-OutputArea-output .rx-explorer';
+    const widgets = ['.widget-box', '.widget-html', '.rx-explorer'].map((w) => '.jp-OutputArea-output ' + w).join(', ');
     for (const w of cell.querySelectorAll(widgets)) {
       out.push({index, kind: 'widget', drawn: w.getBoundingClientRect().height > 0});
     }

@@ -73,12 +73,14 @@ function curves(c, d, cfg) { // Table 2's d against C, and the block's params ag
   const xticks = cs.map((k) => [k, String(k)]), xlim = [0.7, cs[cs.length - 1] * 1.4];
   const top = plot({ title: "Table 2: width d at equal complexity", ylabel: "d", xlim, ylim: [0.7, 200], xticks,
     yticks: [[1, "1"], [10, "10"], [100, "100"]], ylabelOffset: 30, series: [
-      { xs: equal.map((p) => p[0]), ys: equal.map((p) => p[1]), color: "#8c8c8c", line: true, label: "equal complexity" },
+      { xs: equal.map((p) => p[0]), ys: equal.map((p) => p[1]), color: "#8c8c8c", line: true,
+        label: "equal complexity" },
       { xs: cfg.paper_table2.map((p) => p[0]), ys: cfg.paper_table2.map((p) => p[1]), color: "black", marker: "x",
         label: "paper, Table 2" },
       { xs: [c], ys: [d], color: "#D55E00", size: 5, label: "you" }] });
   const bottom = plot({ title: "params of one conv2 block", ylabel: "params", xlabel: "cardinality C", xlim,
-    ylim: [1e2, 2e8], xticks, yticks: [[1e2, "10²"], [1e4, "10⁴"], [1e6, "10⁶"], [1e8, "10⁸"]], legend: "upper left",
+    ylim: [1e2, 2e8], xticks, yticks: [[1e2, "10²"], [1e4, "10⁴"], [1e6, "10⁶"], [1e8, "10⁸"]],
+    legend: "upper left",
     hlines: [{ y: resnet, color: "#8c8c8c", label: "ResNet" }], series: [
       { xs: cs, ys: cs.map((k) => blockParams(n, k, d)), color: "#0072B2", line: true, size: 0, label: "this d" },
       { xs: [c], ys: [blockParams(n, c, d)], color: "#D55E00", size: 5 }] });
@@ -99,7 +101,8 @@ function render({ model, el }) {
     busy = false;
     draw(event);
   };
-  const c = rangeOver(cfg.cardinalities, model.get("cardinality"), "cardinality C", (v, e) => send("cardinality", v, e));
+  const c = rangeOver(cfg.cardinalities, model.get("cardinality"), "cardinality C",
+    (v, e) => send("cardinality", v, e));
   const widths = Array.from({ length: cfg.max_width }, (_, i) => i + 1);
   const d = rangeOver(widths, model.get("bottleneck_width"), "width d", (v, e) => send("bottleneck_width", v, e));
   const lock = html("input", { type: "checkbox" });

@@ -49,8 +49,8 @@ def explorer_numbers(depth, cardinality, bottleneck_width):
     block = block_params(BLOCK_CHANNELS, cardinality, bottleneck_width)
     if group_width > MAX_GROUP_WIDTH:
         raise ValueError(f"C·d = {cardinality}·{bottleneck_width} = {group_width:,} channels is far too "
-                         f"wide: the widest ImageNet ResNeXt of the paper, ResNeXt-101 (64×4d, Table 4), has 256 there, "
-                         f"and this one block alone would "
+                         f"wide: the widest ImageNet ResNeXt of the paper, ResNeXt-101 (64×4d, Table 4), "
+                         "has 256 there, and this one block alone would "
                          f"hold {block:,} parameters. Lower C or d.")
     params, macs = resnext_complexity(depth, cardinality, bottleneck_width)
     ref_params, ref_macs = resnet_numbers(depth)

@@ -125,7 +125,8 @@ const convLabel = (cin, k, cout, ...extras) => [`${cin}, ${k}×${k}, ${cout}`, .
 const fcLabel = (cin, cout, ...extras) => [`${cin}, fc, ${cout}`, ...extras.filter(Boolean)].join(", ");
 
 function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]);
+  const entities = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  return String(text).replace(/[&<>"']/g, (ch) => entities[ch]);
 }
 
 // --- the block diagram's labels (viz/block_diagrams.py adds the nodes in this order) -----------
@@ -147,7 +148,8 @@ function blockLabels(form, c, d, n) {
 }
 
 function describeDiagram(title, layout, labels) { // Spec.describe(), for screen readers
-  const boxes = layout.nodes.map((n, i) => (n.kind === "box" || n.kind === "op" ? labels[i] : null)).filter((l) => l !== null);
+  const boxes = layout.nodes.map((n, i) => (n.kind === "box" || n.kind === "op" ? labels[i] : null))
+    .filter((l) => l !== null);
   const notes = layout.nodes.map((n, i) => (n.kind === "text" && labels[i].replace(/…/g, "") ? labels[i] : null))
     .filter((l) => l !== null);
   return `Block diagram, ${title}: ${boxes.join("; ")}; then the sum with the shortcut`
@@ -252,7 +254,9 @@ function plot({ width = 330, height = 150, title, xlabel, ylabel, xlog = true, y
     g.append(node("text", { x: left - 5, y: Y(v), "text-anchor": "end", "dominant-baseline": "central" }, text));
   }
   if (title) g.append(node("text", { x: left + w / 2, y: top - 7, "text-anchor": "middle", "font-size": 9.5 }, title));
-  if (xlabel) g.append(node("text", { x: left + w / 2, y: height - 4, "text-anchor": "middle", "font-size": 9 }, xlabel));
+  if (xlabel) {
+    g.append(node("text", { x: left + w / 2, y: height - 4, "text-anchor": "middle", "font-size": 9 }, xlabel));
+  }
   if (ylabel) {
     g.append(node("text", { x: left - ylabelOffset, y: top + h / 2, "text-anchor": "middle", "font-size": 9,
       transform: `rotate(-90 ${left - ylabelOffset} ${top + h / 2})` }, ylabel));
@@ -379,7 +383,9 @@ const STYLE = `
 // selectors such as ".jp-Notebook.jp-mod-commandMode :focus"; the attribute on the control itself
 // keeps its keys for the control.
 function keepKeys(root) {
-  for (const el of root.querySelectorAll("input, select, button")) el.setAttribute("data-lm-suppress-shortcuts", "true");
+  for (const el of root.querySelectorAll("input, select, button")) {
+    el.setAttribute("data-lm-suppress-shortcuts", "true");
+  }
 }
 
 function messageHtml(kind, text) {

@@ -9,7 +9,9 @@ const KNOBS = { resnext: ["cardinality", "cardinality C"], se: ["cardinality", "
 const shortName = (kind) => KIND_NAMES[kind].split(" (")[0];
 
 function validRadixes(c, d, cfg) {
-  return cfg.radixes.filter((r) => { try { checkSplitAttention(c * d, c, r); return true; } catch (e) { return false; } });
+  return cfg.radixes.filter((r) => {
+    try { checkSplitAttention(c * d, c, r); return true; } catch (e) { return false; }
+  });
 }
 
 function familyNumbers(kind, c, d, radix, scale, cfg) { // widgets/family_explorer.py: family_numbers
@@ -31,7 +33,9 @@ function familyNumbers(kind, c, d, radix, scale, cfg) { // widgets/family_explor
 // The diagram of the block: which layout (Python's, per key) and the labels of its nodes, in order.
 function familyDiagram(kind, c, d, r, s, n) {
   const w = c * d, tail = ["", "identity", `${n}-d out`];
-  if (kind === "resnext") return { key: "resnext", title: "(c) grouped convolution", labels: blockLabels("c", c, d, n) };
+  if (kind === "resnext") {
+    return { key: "resnext", title: "(c) grouped convolution", labels: blockLabels("c", c, d, n) };
+  }
   if (kind === "se") {
     const reduced = seChannels(n);
     return { key: "se", title: "SE-ResNeXt block", labels: [`${n}-d in`, convLabel(n, 1, w),
@@ -57,7 +61,8 @@ function familyDiagram(kind, c, d, r, s, n) {
 function describeKind(nb, cfg) { // one sentence on what the kind's knob does (family_explorer.py: describe)
   const { kind, cardinality: c, bottleneck_width: d } = nb;
   if (kind === "resnext") {
-    return `group width C·d = ${c}·${d} = <b>${fmt(c * d)}</b> channels in the grouped 3×3 (${plural(c, "group")} of ${d}).`;
+    return `group width C·d = ${c}·${d} = <b>${fmt(c * d)}</b> channels in the grouped 3×3 `
+      + `(${plural(c, "group")} of ${d}).`;
   }
   if (kind === "se") {
     return `the SE gate squeezes ${cfg.block_channels} channels to ${seChannels(cfg.block_channels)} and back `
@@ -84,17 +89,21 @@ function familyReadout(nb, cfg) {
   }
   columns.push(["ResNet bottleneck", resnetParams, resnetMacs]);
   const cells = (f) => columns.map((col) => `<td>${f(...col)}</td>`).join("");
-  return `<table><tr><th>one conv2 block (256-d, 56×56)</th>${columns.map((col) => `<th>${escapeHtml(col[0])}</th>`).join("")}</tr>`
+  const heads = columns.map((col) => `<th>${escapeHtml(col[0])}</th>`).join("");
+  const ratios = (p, m) => `${(p / resnetParams).toFixed(2)}× params, ${(m / resnetMacs).toFixed(2)}× MACs`;
+  return `<table><tr><th>one conv2 block (256-d, 56×56)</th>${heads}</tr>`
     + `<tr><th>params</th>${cells((_, p) => fmt(p))}</tr>`
     + `<tr><th>MACs</th>${cells((_, p, m) => `${fmt(m)} (${(m / 1e6).toFixed(1)} M)`)}</tr>`
-    + `<tr><th>vs ResNet</th>${cells((_, p, m) => `${(p / resnetParams).toFixed(2)}× params, ${(m / resnetMacs).toFixed(2)}× MACs`)}</tr>`
+    + `<tr><th>vs ResNet</th>${cells((_, p, m) => ratios(p, m))}</tr>`
     + `</table><p>${describeKind(nb, cfg)}</p>`;
 }
 
 function knobCurve(nb, cfg) { // [(knob value, params ratio, MACs ratio)] over the kind's knob
   const { kind, cardinality: c, bottleneck_width: d } = nb, n = cfg.block_channels;
   let configs;
-  if (kind === "resnext" || kind === "se") configs = cfg.cardinalities.filter((k) => k * d <= cfg.max_inner_width).map((k) => [k, d, 2, 4]);
+  if (kind === "resnext" || kind === "se") {
+    configs = cfg.cardinalities.filter((k) => k * d <= cfg.max_inner_width).map((k) => [k, d, 2, 4]);
+  }
   else if (kind === "resnest") configs = validRadixes(c, d, cfg).map((r) => [c, d, r, 4]);
   else configs = cfg.scales.filter((s) => s * c * d <= cfg.max_inner_width).map((s) => [c, d, 2, s]);
   const at = { resnext: 0, se: 0, resnest: 2, res2net: 3 }[kind];
@@ -115,11 +124,13 @@ function costPlot(nb, cfg) {
   title: `${shortName(nb.kind)}: cost as ${label.split(" ").pop()} changes`, legend: "upper left",
   hlines: [{ y: 1, color: "#8c8c8c", label: "ResNet bottleneck" }], series: [
     { xs: points.map((q) => q[0]), ys: points.map((q) => q[1]), color: "#0072B2", line: true, label: "params" },
-    { xs: points.map((q) => q[0]), ys: points.map((q) => q[2]), color: "#E69F00", marker: "s", line: true, label: "MACs" },
+    { xs: points.map((q) => q[0]), ys: points.map((q) => q[2]), color: "#E69F00", marker: "s", line: true,
+      label: "MACs" },
     { xs: [knob], ys: [nb.params_ratio], color: "#0072B2", size: 6, hollow: true },
     { xs: [knob], ys: [nb.macs_ratio], color: "#E69F00", marker: "s", size: 6, hollow: true }] });
   return plotsSvg([p], `Cost of one ${shortName(nb.kind)} block against ${label}, relative to ResNet's bottleneck: `
-    + `${nb.params_ratio.toFixed(2)}× the params and ${nb.macs_ratio.toFixed(2)}× the MACs at ${label.split(" ").pop()} = ${knob}.`);
+    + `${nb.params_ratio.toFixed(2)}× the params and ${nb.macs_ratio.toFixed(2)}× the MACs at `
+    + `${label.split(" ").pop()} = ${knob}.`);
 }
 
 // Everything the page shows for a state. wanted: the radix the student last chose (kept when it fits).
@@ -170,14 +181,16 @@ function render({ model, el }) {
     send({ kind: kind.value, cardinality: p.cardinality, bottleneck_width: p.bottleneck_width,
       ...(p.scale ? { scale: p.scale } : {}), ...(p.radix ? { radix: p.radix, wanted_radix: p.radix } : {}) }, e);
   });
-  const c = rangeOver(cfg.cardinalities, model.get("cardinality"), "cardinality C", (v, e) => send({ cardinality: v }, e));
+  const c = rangeOver(cfg.cardinalities, model.get("cardinality"), "cardinality C",
+    (v, e) => send({ cardinality: v }, e));
   const widths = Array.from({ length: cfg.max_width }, (_, i) => i + 1);
   const d = rangeOver(widths, model.get("bottleneck_width"), "width d", (v, e) => send({ bottleneck_width: v }, e));
   const r = rangeOver(cfg.radixes, model.get("radix"), "radix R", (v, e) => send({ radix: v, wanted_radix: v }, e));
   const s = rangeOver(cfg.scales, model.get("scale"), "scale s", (v, e) => send({ scale: v }, e));
   const radixControl = control("radix R", r.input, r.shown), scaleControl = control("scale s", s.input, s.shown);
   root.append(html("div", { class: "rx-row" }, [control("block", kind)]),
-    html("div", { class: "rx-row" }, [control("cardinality C", c.input, c.shown), control("width d", d.input, d.shown)]),
+    html("div", { class: "rx-row" }, [control("cardinality C", c.input, c.shown),
+      control("width d", d.input, d.shown)]),
     html("div", { class: "rx-row" }, [radixControl, scaleControl]));
   const readout = html("div", { class: "rx-readout", "aria-live": "polite" });
   const message = html("div", { class: "rx-message", "aria-live": "polite" });

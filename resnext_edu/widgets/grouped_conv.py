@@ -9,7 +9,7 @@ An anywidget. Python draws the picture once for every groups value, with and wit
 SVG, lights what an output reads, and computes params and MACs by the formula. So the slider,
 the shuffle and the play button work in the browser alone, after the kernel has stopped too.
 Python reads and sets the traits; the page follows and sets them back.
-Measure: `python benchmarks/grouped_conv_latency.py`.
+Measure: `python benchmarks/widget_latency.py`.
 """
 import pathlib
 
