@@ -91,8 +91,6 @@ function curves(c, d, cfg) { // Table 2's d against C, and the block's params ag
 
 function render({ model, el }) {
   const cfg = model.get("config");
-  const root = html("div", { class: "rx-explorer", "data-explorer": "cardinality" });
-  root.append(html("style", {}, STYLE));
   let busy = false; // our own model.set: its change event must not draw a second time
   const send = (name, value, event) => {
     busy = true;
@@ -110,18 +108,13 @@ function render({ model, el }) {
   const depth = radios("depth", cfg.depths, model.get("depth"), null, (v, e) => send("depth", v, e));
   const form = radios("form", cfg.forms, model.get("form"),
     ["C paths, summed", "C paths, concatenated", "one grouped 3×3 conv"], (v, e) => send("form", v, e));
-  root.append(
+  const parts = mount(el, "cardinality", [
     html("div", { class: "rx-row" }, [control("cardinality C", c.input, c.shown), control("width d", d.input, d.shown),
       control("keep complexity equal to ResNet", lock)]),
     html("div", { class: "rx-row" }, [html("span", { class: "rx-control" }, [html("span", { "aria-hidden": "true" },
       "depth"), depth.group]), html("span", { class: "rx-control" }, [html("span", { "aria-hidden": "true" }, "form"),
-      form.group])]));
-  const readout = html("div", { class: "rx-readout", "aria-live": "polite" });
-  const message = html("div", { class: "rx-message", "aria-live": "polite" });
-  const figure = html("div", { class: "rx-figure" });
-  root.append(readout, message, figure);
-  keepKeys(root);
-  el.append(root);
+      form.group])])]);
+  const { root } = parts;
 
   function draw(event) {
     const state = { cardinality: model.get("cardinality"), bottleneck_width: model.get("bottleneck_width"),
@@ -142,19 +135,10 @@ function render({ model, el }) {
     form.set(state.form);
     root.dataset.state = JSON.stringify(state);
     if (out.error) {
-      root.dataset.numbers = JSON.stringify({ error: out.error });
-      readout.innerHTML = "<p class='rx-muted'>params and MACs: no network for these values</p>";
-      const stale = figure.childElementCount > 0 && !figure.classList.contains("rx-stale");
-      message.innerHTML = messageHtml("error", out.error + (figure.childElementCount
-        ? " The greyed diagram below is the last valid setting, not the values above." : ""));
-      if (stale) figure.classList.add("rx-stale");
+      showError(parts, out.error, "params and MACs: no network for these values");
     } else {
-      root.dataset.numbers = JSON.stringify(out.numbers);
-      readout.innerHTML = readoutHtml(out.numbers);
-      message.innerHTML = "";
-      const layout = cfg.layouts[out.key];
-      figure.classList.remove("rx-stale");
-      figure.replaceChildren(drawDiagram(layout, out.title, out.labels, out.description),
+      showNumbers(parts, out.numbers, readoutHtml(out.numbers), "",
+        drawDiagram(cfg.layouts[out.key], out.title, out.labels, out.description),
         curves(state.cardinality, out.width, cfg));
     }
     stamp(root, event);

@@ -85,6 +85,7 @@ def equal_complexity_curve():
     return points
 
 
+CHOICES = {"cardinality": CARDINALITIES, "depth": DEPTHS, "form": FORMS}  # what each control offers
 LAYOUTS = {"c": ("c", 32), "a1": ("a", 1), "a2": ("a", 2), "an": ("a", 4), "b1": ("b", 1), "b2": ("b", 2),
            "bn": ("b", 4)}  # the diagram's layouts: (form, a C that has it); more than 3 paths fold into "…"
 
@@ -120,24 +121,15 @@ class CardinalityExplorer(anywidget.AnyWidget):
         self.observe(self._follow_lock, names=["cardinality", "lock"])
         self._follow_lock()
 
-    @traitlets.validate("cardinality")
-    def _check_cardinality(self, proposal):
-        check_choice("cardinality", proposal["value"], CARDINALITIES, what="is not on the explorer")
+    @traitlets.validate("cardinality", "depth", "form")
+    def _check_choice(self, proposal):
+        name = proposal["trait"].name
+        check_choice(name, proposal["value"], CHOICES[name], what="is not on the explorer")
         return proposal["value"]
 
     @traitlets.validate("bottleneck_width")
     def _check_width(self, proposal):
         check_size("bottleneck_width", proposal["value"], maximum=MAX_WIDTH)
-        return proposal["value"]
-
-    @traitlets.validate("depth")
-    def _check_depth(self, proposal):
-        check_choice("depth", proposal["value"], DEPTHS, what="is not on the explorer")
-        return proposal["value"]
-
-    @traitlets.validate("form")
-    def _check_form(self, proposal):
-        check_choice("form", proposal["value"], FORMS, what="is not on the explorer")
         return proposal["value"]
 
     def _follow_lock(self, change=None):

@@ -388,6 +388,35 @@ function keepKeys(root) {
   }
 }
 
+// The explorer's frame: its rows of controls, then the readout, a message line and the figure.
+function mount(el, name, rows) {
+  const root = html("div", { class: "rx-explorer", "data-explorer": name }, [html("style", {}, STYLE), ...rows]);
+  const parts = { root, readout: html("div", { class: "rx-readout", "aria-live": "polite" }),
+    message: html("div", { class: "rx-message", "aria-live": "polite" }), figure: html("div", { class: "rx-figure" }) };
+  root.append(parts.readout, parts.message, parts.figure);
+  keepKeys(root);
+  el.append(root);
+  return parts;
+}
+
+// An error: no numbers, the message, and the last valid figure greyed (it no longer matches the controls).
+function showError({ root, readout, message, figure }, error, empty) {
+  root.dataset.numbers = JSON.stringify({ error });
+  readout.innerHTML = `<p class='rx-muted'>${empty}</p>`;
+  message.innerHTML = messageHtml("error", error + (figure.childElementCount
+    ? " The greyed diagram below is the last valid setting, not the values above." : ""));
+  figure.classList.add("rx-stale");
+}
+
+// Valid values: the numbers, their readout, a note if any, and the new figure in colour.
+function showNumbers({ root, readout, message, figure }, numbers, readoutHtml, note, ...pictures) {
+  root.dataset.numbers = JSON.stringify(numbers);
+  readout.innerHTML = readoutHtml;
+  message.innerHTML = messageHtml("note", note);
+  figure.classList.remove("rx-stale");
+  figure.replaceChildren(...pictures);
+}
+
 function messageHtml(kind, text) {
   return text ? `<div class="rx-${kind}">${escapeHtml(text)}</div>` : "";
 }

@@ -165,8 +165,6 @@ export function compute(state, cfg) {
 
 function render({ model, el }) {
   const cfg = model.get("config");
-  const root = html("div", { class: "rx-explorer", "data-explorer": "family" });
-  root.append(html("style", {}, STYLE));
   let busy = false; // our own model.set: its change event must not draw a second time
   const send = (values, event) => {
     busy = true;
@@ -188,16 +186,11 @@ function render({ model, el }) {
   const r = rangeOver(cfg.radixes, model.get("radix"), "radix R", (v, e) => send({ radix: v, wanted_radix: v }, e));
   const s = rangeOver(cfg.scales, model.get("scale"), "scale s", (v, e) => send({ scale: v }, e));
   const radixControl = control("radix R", r.input, r.shown), scaleControl = control("scale s", s.input, s.shown);
-  root.append(html("div", { class: "rx-row" }, [control("block", kind)]),
+  const parts = mount(el, "family", [html("div", { class: "rx-row" }, [control("block", kind)]),
     html("div", { class: "rx-row" }, [control("cardinality C", c.input, c.shown),
       control("width d", d.input, d.shown)]),
-    html("div", { class: "rx-row" }, [radixControl, scaleControl]));
-  const readout = html("div", { class: "rx-readout", "aria-live": "polite" });
-  const message = html("div", { class: "rx-message", "aria-live": "polite" });
-  const figure = html("div", { class: "rx-figure" });
-  root.append(readout, message, figure);
-  keepKeys(root);
-  el.append(root);
+    html("div", { class: "rx-row" }, [radixControl, scaleControl])]);
+  const { root } = parts;
 
   function draw(event) {
     const state = { kind: model.get("kind"), cardinality: model.get("cardinality"),
@@ -222,18 +215,10 @@ function render({ model, el }) {
     scaleControl.hidden = state.kind !== "res2net";
     root.dataset.state = JSON.stringify(state);
     if (out.error) {
-      root.dataset.numbers = JSON.stringify({ error: out.error });
-      readout.innerHTML = "<p class='rx-muted'>params and MACs: no block for these values</p>";
-      message.innerHTML = messageHtml("error", out.error + (figure.childElementCount
-        ? " The greyed diagram below is the last valid setting, not the values above." : ""));
-      figure.classList.add("rx-stale");
+      showError(parts, out.error, "params and MACs: no block for these values");
     } else {
-      root.dataset.numbers = JSON.stringify(out.numbers);
-      readout.innerHTML = familyReadout(out.numbers, cfg);
-      message.innerHTML = messageHtml("note", out.note);
-      figure.classList.remove("rx-stale");
-      figure.replaceChildren(drawDiagram(cfg.layouts[out.key], out.title, out.labels, out.description),
-        costPlot(out.numbers, cfg));
+      showNumbers(parts, out.numbers, familyReadout(out.numbers, cfg), out.note,
+        drawDiagram(cfg.layouts[out.key], out.title, out.labels, out.description), costPlot(out.numbers, cfg));
     }
     stamp(root, event);
   }

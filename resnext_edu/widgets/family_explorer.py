@@ -123,6 +123,7 @@ def diagram_spec(n):
     return family_spec(n["kind"], in_channels=BLOCK_CHANNELS, cardinality=c, bottleneck_width=d, **knob)
 
 
+CHOICES = {"kind": KINDS, "cardinality": CARDINALITIES, "radix": RADIXES, "scale": SCALES}  # what each control offers
 LAYOUTS = {  # the diagram's layouts: (kind, C, d, radix, scale) of one block that has it
     "resnext": ("resnext", 32, 4, 2, 4), "se": ("se", 32, 4, 2, 4),
     "resnest-1": ("resnest", 1, 64, 1, 4), "resnest-2": ("resnest", 1, 64, 2, 4),
@@ -185,29 +186,15 @@ class FamilyExplorer(anywidget.AnyWidget):
         self.observe(self._fit_radix, names=["cardinality", "bottleneck_width", "wanted_radix"])
         self._fit_radix()
 
-    @traitlets.validate("kind")
-    def _check_kind(self, proposal):
-        check_choice("kind", proposal["value"], KINDS, what="is not on the explorer")
-        return proposal["value"]
-
-    @traitlets.validate("cardinality")
-    def _check_cardinality(self, proposal):
-        check_choice("cardinality", proposal["value"], CARDINALITIES, what="is not on the explorer")
+    @traitlets.validate("kind", "cardinality", "radix", "wanted_radix", "scale")
+    def _check_choice(self, proposal):
+        name = proposal["trait"].name.replace("wanted_", "")
+        check_choice(name, proposal["value"], CHOICES[name], what="is not on the explorer")
         return proposal["value"]
 
     @traitlets.validate("bottleneck_width")
     def _check_width(self, proposal):
         check_size("bottleneck_width", proposal["value"], maximum=MAX_BOTTLENECK_WIDTH)
-        return proposal["value"]
-
-    @traitlets.validate("radix", "wanted_radix")
-    def _check_radix(self, proposal):
-        check_choice("radix", proposal["value"], RADIXES, what="is not on the explorer")
-        return proposal["value"]
-
-    @traitlets.validate("scale")
-    def _check_scale(self, proposal):
-        check_choice("scale", proposal["value"], SCALES, what="is not on the explorer")
         return proposal["value"]
 
     def _on_kind(self, change):
