@@ -11,7 +11,7 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 ALLOW_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_EXTRA   ?=
 
-.PHONY: setup lab test notebooks assets benchmarks data results results-cpu site clean
+.PHONY: setup lab test notebooks solutions assets benchmarks data results results-cpu site clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,10 @@ test: setup
 
 notebooks: setup
 	$(PY) scripts/execute_notebooks.py
+
+# Answer keys for teachers: every notebook solved and run, and quiz_answers.md, in teachers/solutions/ (git-ignored).
+solutions: setup
+	$(PY) scripts/make_solutions.py
 
 assets: setup
 	$(PY) -m resnext_edu.viz.assets
