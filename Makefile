@@ -39,8 +39,10 @@ lab: setup
 test: setup
 	$(PY) -m pytest --nbval-lax --nbval-current-env tests notebooks
 
+# Re-execute in place, then re-mark the slides: the rule reads the outputs' heights.
 notebooks: setup
 	$(PY) scripts/execute_notebooks.py
+	$(PY) scripts/mark_slides.py
 
 # Answer keys for teachers: every notebook solved and run, and quiz_answers.md, in teachers/solutions/ (git-ignored).
 solutions: setup
