@@ -61,6 +61,12 @@ MathJax.Hub = {Queue: function (job) { if (MathJax.typesetPromise) MathJax.types
 </script>
 {%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style>
+/* Links in the text are underlined: the lab theme tells them apart by colour alone (WCAG 1.4.1). */
+.jp-RenderedHTMLCommon a:link, .jp-RenderedHTMLCommon a:visited { text-decoration: underline; }
+</style>
+{%- endblock html_head_css -%}
 {%- block body_header -%}
 {{ super() }}
 <nav class="rx-nav" style="padding:8px 16px;font-family:var(--jp-ui-font-family);font-size:14px">

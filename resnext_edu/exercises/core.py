@@ -49,10 +49,13 @@ class Feedback:
         return text + (f"\n{self.code}" if self.code else "")
 
     def _repr_html_(self):
+        # The label says it in words; the colour only repeats it. The box sets its own text and background,
+        # so every colour keeps at least 4.5:1 contrast in a dark theme too (WCAG 1.4.1 and 1.4.3).
         colour = self.COLOURS.get(self.label, self.COLOURS.get(self.label.split()[0], "#333"))
         body = html.escape(self.message)
-        code = f"<pre>{html.escape(self.code)}</pre>" if self.code else ""
-        return f'<div><span style="color:{colour}"><b>{self.label}:</b></span> {body}{code}</div>'
+        code = f'<pre style="color:#1a1a1a;background:#f5f5f5">{html.escape(self.code)}</pre>' if self.code else ""
+        return (f'<div style="color:#1a1a1a;background:#fff;border-left:4px solid {colour};padding:2px 8px">'
+                f'<b style="color:{colour}">{html.escape(self.label)}:</b> {body}{code}</div>')
 
 
 def _show(feedback):
