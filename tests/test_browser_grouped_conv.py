@@ -4,7 +4,7 @@ Xie et al. 2017, https://arxiv.org/abs/1611.05431, Sec. 3.3; the shuffle is Shuf
 https://arxiv.org/abs/1707.01083, Sec. 3.1). JupyterLab's defaults (windowing on) at 1366x768, a school
 laptop. What an output lights is compared with torch (test_grouped_conv.torch_uses, by autograd), the
 numbers with complexity.grouped_conv_cost. The last tests stop the kernel and move the slider again: the
-page works alone. The recipe is COURSE.md's "Testing widgets in a real browser". Skipped without Chromium.
+page works alone. The recipe is CONTRIBUTING.md's "Testing in a real browser". Skipped without Chromium.
 """
 import json
 import re
