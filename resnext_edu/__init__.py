@@ -12,3 +12,4 @@ The layers, from the bottom up (tests/test_layers.py keeps the imports pointing 
 from . import family, models  # noqa: F401  importing them registers every named model
 
 __version__ = "0.1.0"
+from .i18n import set_language  # noqa: E402,F401  set_language("ko"): the package speaks Korean

@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "resnext_edu"
 MAX_LINES = 450
 
 LAYERS = {  # module or package under resnext_edu: its layer, bottom (0) to top
+    "i18n": -1,                                # the language of every message: below everything
     "checks": 0, "tables": 0, "registry": 0,   # argument checks, the table renderer, the model registry
     "references": 0,                           # what torchvision and timm give, saved for offline checks
     "trace": 1,                                # one forward pass with hooks, of any nn.Module
