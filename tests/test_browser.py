@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import statistics
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from resnext_edu.widgets import explorer_numbers, family_numbers
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).parent / "screenshots"  # git-ignored
+ROOT = Path(__file__).resolve().parents[1]
 CELLS = ["from resnext_edu.widgets import cardinality_explorer, family_explorer",
          "app = cardinality_explorer()\napp",
          "fam = family_explorer()\nfam",
@@ -214,3 +216,23 @@ def test_explorers_in_jupyterlab_with_and_without_a_kernel(server):
         page.screenshot(path=str(SCREENSHOTS / "browser_explorer_no_kernel.png"), full_page=True)
     for name, values in times.items():  # reported, not asserted: benchmarks/widget_latency.py measures
         print(f"{name}: median {statistics.median(values):.1f} ms over {len(values)} moves, no kernel")
+
+
+def test_the_first_widget_of_notebook_00_answers_through_the_kernel(tmp_path):
+    """Notebook 00 as a student runs it: the slider has a name, moves from the keyboard, and Python writes back."""
+    shutil.copy(ROOT / "notebooks" / "00_start_here.ipynb", tmp_path / "00_start_here.ipynb")
+    with server_at(tmp_path) as (url, token), chromium() as browser:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{url}/lab/tree/00_start_here.ipynb?reset&token={token}")
+        status = page.locator("#jp-main-statusbar")
+        click_run_all(page, status, timeout=60_000)
+        slider = page.get_by_role("slider", name="cardinality C")
+        sync_api.expect(slider).to_be_visible(timeout=60_000)
+        caption = page.locator(".rx-first p")
+        sync_api.expect(caption).to_have_text("Move the slider: if this text changes, widgets work in your browser.")
+        sync_api.expect(status).to_contain_text("| Idle", timeout=60_000)
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        sync_api.expect(caption).to_have_text("Widgets work. C = 3: a block with 3 parallel paths.", timeout=30_000)
+        assert slider.evaluate("el => el.matches(':focus-visible')")  # the focus ring is drawn

@@ -59,12 +59,12 @@ SURVEY = """() => {
       out.push({index, kind: img.id.startsWith('_anim_img') ? 'animation' : 'image',
                 drawn: img.complete && img.naturalWidth > 0});
     }
-    const widgets = ['.widget-box', '.widget-html', '.rx-explorer'].map((w) => '.jp-OutputArea-output ' + w).join(', ');
+    const widgets = ['.widget-box', '.widget-html', '.rx-explorer', '.rx-first'].map((w) => '.jp-OutputArea-output ' + w).join(', ');
     for (const w of cell.querySelectorAll(widgets)) {
       out.push({index, kind: 'widget', drawn: w.getBoundingClientRect().height > 0});
     }
     for (const text of cell.querySelectorAll('.jp-OutputArea-output pre')) {
-      if (/^(VBox|HBox|IntSlider|SelectionSlider|Output)\\(/.test(text.textContent)) {
+      if (/^(VBox|HBox|IntSlider|SelectionSlider|Output|\\w+Widget|\\w+Explorer)\\(/.test(text.textContent)) {
         out.push({index, kind: 'widget as text: ' + text.textContent.slice(0, 40), drawn: false});
       }
     }

@@ -79,7 +79,8 @@ def violations(path, source=None):
             way = "sideways" if LAYERS[target] == LAYERS[me] else "up"
             problems.append(f"{where}: {me} (layer {LAYERS[me]}) imports {target} (layer {LAYERS[target]}): "
                             f"an arrow {way}")
-        private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+        # gettext's `_` is public by convention: i18n exports it in __all__
+        private = [n for n in names if n.startswith("_") and not n.startswith("__") and n != "_"]
         if private:
             problems.append(f"{where}: imports the private name(s) {', '.join(private)} from {target}")
     return problems

@@ -126,7 +126,7 @@ def test_notebook_is_committed_executed_and_small(path):
 def test_start_notebook_has_map_check_and_widget():
     nb = json.loads((ROOT / "notebooks" / "00_start_here.ipynb").read_text())
     source = "\n".join("".join(c["source"]) for c in nb["cells"])
-    assert "course_map()" in source and "environment_check()" in source and "IntSlider" in source
+    assert "course_map()" in source and "environment_check()" in source and "widgets.first_widget()" in source
     assert "widget-state" in json.dumps(nb["metadata"]), "widget state is stored for GitHub and nbviewer"
 
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from torch import nn
 
-from resnext_edu import complexity, counting, models
+from resnext_edu import complexity, counting, models, widgets
 from resnext_edu.blocks import ResNeXtBlockC
 from resnext_edu.viz import block_spec
 from resnext_edu.widgets import cardinality_explorer, explorer_numbers
@@ -128,3 +128,19 @@ def test_the_page_module_is_shipped_with_the_package(app):
     assert "export default { render }" in app._esm
     assert "function resnextComplexity" in app._esm  # explorer_common.js comes first
     assert "http://" not in app._esm.replace("http://www.w3.org/2000/svg", "") and "https://" not in app._esm
+
+
+def test_the_first_widget_waits_then_says_what_python_saw():
+    w = widgets.first_widget()
+    assert w.caption.startswith("Move the slider") and w.label == "cardinality C"
+    w.cardinality = 1
+    w.cardinality = 2
+    assert w.caption == "<b>Widgets work.</b> C = 2: a block with 2 parallel paths."
+    w.cardinality = 1
+    assert w.caption.endswith("a block with 1 parallel path.")
+
+
+@pytest.mark.parametrize("value", [0, 65, 2.5, "8"])
+def test_the_first_widget_refuses_a_cardinality_it_cannot_show(value):
+    with pytest.raises(ValueError, match=rf"cardinality={value!r} must be a whole number from 1 to 64"):
+        widgets.first_widget(value)

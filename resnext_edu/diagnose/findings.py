@@ -7,7 +7,7 @@ from ..checks import check_choice
 from ..tables import Column, Markup, Table
 
 SEVERITIES = ("info", "warning", "error")  # least to most severe
-COLOURS = {"error": "#c62828", "warning": "#e65100", "info": "#1565c0"}
+COLOURS = {"error": "#c62828", "warning": "#bf360c", "info": "#1565c0"}
 TEXT_WIDTH = 70  # characters of the finding column in the plain table
 NAMES_SHOWN = 4  # layer names listed per finding; the rest are counted
 
