@@ -64,7 +64,7 @@ SURVEY = """() => {
       out.push({index, kind: 'widget', drawn: w.getBoundingClientRect().height > 0});
     }
     for (const text of cell.querySelectorAll('.jp-OutputArea-output pre')) {
-      if (/^(VBox|HBox|IntSlider|SelectionSlider|Output|\\w+Widget|\\w+Explorer)\\(/.test(text.textContent)) {
+      if (/^((VBox|HBox|IntSlider|SelectionSlider|Output)\\(|<resnext_edu\\.widgets\\.)/.test(text.textContent)) {
         out.push({index, kind: 'widget as text: ' + text.textContent.slice(0, 40), drawn: false});
       }
     }
