@@ -45,11 +45,12 @@ def execute(path, timeout=600, write=True):
 
 
 def main(argv=None):
-    paths = [Path(p) for p in (argv or sys.argv[1:])] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    paths = [Path(p) for p in (argv or sys.argv[1:])] or [p for folder in (ROOT / "notebooks", ROOT / "notebooks" / "ko")
+                                                           for p in sorted(folder.glob("[0-9]*.ipynb"))]
     print(f"{'notebook':<36} {'seconds':>8} {'peak MB':>8}")
     for path in paths:
         seconds, peak = execute(path)
-        print(f"{path.name:<36} {seconds:>8.1f} {peak or float('nan'):>8.0f}", flush=True)
+        print(f"{path.parent.name + '/' + path.name if path.parent.name == 'ko' else path.name:<36} {seconds:>8.1f} {peak or float('nan'):>8.0f}", flush=True)
 
 
 if __name__ == "__main__":

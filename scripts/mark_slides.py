@@ -157,6 +157,9 @@ def cell_px(cell):
     return CELL_PX + code + sum(output_px(out) for out in cell.get("outputs", []))
 
 
+REFERENCES = ("references", "참고 문헌")  # the last section's heading, in English and in Korean
+
+
 def slide_types(nb):
     """The slide type the rule gives each cell of a notebook (a dict from json.load), in order."""
     types, used, setup_seen, references = [], 0, False, False
@@ -164,7 +167,7 @@ def slide_types(nb):
         levels = [level for level, _ in headings(cell)]
         top = min(levels) if levels else None
         if top is not None and top <= 2:  # a new section: References or not
-            references = any(level <= 2 and title.lower() == "references" for level, title in headings(cell))
+            references = any(level <= 2 and title.lower() in REFERENCES for level, title in headings(cell))
         height = cell_px(cell)
         if references:
             kind = SKIP
@@ -226,9 +229,9 @@ def dumps(nb):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a mark differs")
-    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
+    parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb and notebooks/ko/*.ipynb)")
     args = parser.parse_args(argv)
-    paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = args.paths or sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
     if not paths:
         parser.error(f"no notebooks in {ROOT / 'notebooks'}")
     failed = False

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+KOREAN = sorted((Path(__file__).resolve().parents[1] / "notebooks" / "ko").glob("*.ipynb"))  # and the Korean edition
+BOTH = NOTEBOOKS + KOREAN
 PAPER = (Path(__file__).resolve().parent / "data" / "xie2017_abstract_intro.txt").read_text(encoding="utf-8")
 QUOTE = re.compile(r'^> "(?P<quote>.+)" \(Xie et al\. 2017, (?P<where>Abstract|Sec\. 1)\)$', re.M)
 REVISITED = "## The claim, revisited"
@@ -44,7 +46,7 @@ def images_without_alt(path):
     return missing
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BOTH, ids=lambda p: p.parent.name + "/" + p.name)
 def test_every_image_has_alt_text(path):
     assert images_without_alt(path) == [], "show figures with viz.show(fig, alt)"
 
@@ -81,7 +83,7 @@ def test_asks_for_predictions_before_key_results(path):
         assert any(c["cell_type"] == "code" for c in cs[i + 1:i + 3]), f"cell {i}: no code cell reveals the answer"
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if not p.name.startswith("00")], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in BOTH if not p.name.startswith("00")], ids=lambda p: p.parent.name + "/" + p.name)
 def test_figures_use_the_course_style(path):
     first = next("".join(c["source"]) for c in cells(path) if c["cell_type"] == "code")
     assert "viz.use_style()" in first
@@ -147,7 +149,7 @@ def cut_labels(notebook_cells):
     return cut
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BOTH, ids=lambda p: p.parent.name + "/" + p.name)
 def test_slider_labels_are_not_cut(path):
     assert cut_labels(cells(path)) == [], 'a long label needs style={"description_width": "initial"}'
 
@@ -157,7 +159,7 @@ def test_the_label_check_can_fail():
     assert cut_labels([cell]) == ["cardinality C"]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BOTH, ids=lambda p: p.parent.name + "/" + p.name)
 def test_stores_the_kernels_language_info(path):
     """JupyterLab marks a notebook changed as it opens unless it already holds the kernel's language_info."""
     from ipykernel.ipkernel import IPythonKernel
@@ -181,7 +183,7 @@ def stale_modules(path):
     return [source[:80] for source in saved_modules(path) if source not in current]
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", BOTH, ids=lambda p: p.parent.name + "/" + p.name)
 def test_saved_explorers_run_the_current_page_code(path):
     assert stale_modules(path) == [], "an explorer's .js changed: re-execute the notebook (make notebooks)"
 

@@ -112,7 +112,10 @@ def test_every_notebook_is_in_the_map_and_every_link_exists():
         assert (ROOT / image).exists(), f"README shows {image}, which does not exist"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+KOREAN = sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + KOREAN, ids=[p.name for p in NOTEBOOKS] + ["ko/" + p.name for p in KOREAN])
 def test_notebook_is_committed_executed_and_small(path):
     nb = json.loads(path.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 import mark_slides  # noqa: E402  (scripts/ is not a package)
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "notebooks" / "ko").glob("*.ipynb"))
 CHROMIUM = "/usr/bin/chromium"
 PROJECTOR = {"width": 1920, "height": 1080}
 
@@ -49,14 +49,14 @@ def test_every_mark_follows_the_rule():
     assert run.returncode == 0, run.stderr
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name + "/" + p.name)
 def test_every_section_starts_a_slide(path):
     cells = load(path)["cells"]
     marks = [mark_slides.marked(cell) for cell in cells]
     headed = [i for i, cell in enumerate(cells) if sections(cell)]
     assert headed, f"{path.name} has no `## ` section"
     wrong = [f"cell {i} {sections(cells[i])}: {marks[i]!r}" for i in headed
-             if marks[i] != ("skip" if "References" in sections(cells[i]) else "slide")]
+             if marks[i] != ("skip" if {"References", "참고 문헌"} & set(sections(cells[i])) else "slide")]
     assert wrong == [], "a `## ` heading that does not start a slide (References: skip)"
     assert marks.count("slide") >= len(headed)  # the title's slide, then one per section's cell
     assert "-" not in marks, 'jupyterlab-slideshow never shows a cell marked "-"; the rule writes ""'
@@ -86,7 +86,7 @@ def test_the_check_catches_a_missing_mark_and_a_new_cell(tmp_path, capsys):
     assert mark_slides.main(["--check", str(path)]) == 0
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name + "/" + p.name)
 def test_marking_touches_only_the_slide_marks(path):
     """Strip every mark and mark again: the very same bytes, so the notebook's cells, ids and outputs are untouched."""
     text = path.read_text(encoding="utf-8")

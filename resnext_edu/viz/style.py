@@ -10,7 +10,7 @@ match colours with a legend.
 Korean labels (after `set_language("ko")`) need a Hangul font that every student has. NanumGothic,
 regular and bold (SIL Open Font License, fonts/OFL.txt), ships with the package and is registered
 from its files, so matplotlib finds it offline, on Binder and in CI, with no font cache to go stale.
-In Korean it comes first in the family: mathtext draws the words around a formula ($C \cdot d$ 채널)
+In Korean it comes first in the family: mathtext draws the words around a formula ("$d$ 채널")
 in the first family only. In English the family is DejaVu Sans, as before.
 """
 import dataclasses
