@@ -25,6 +25,7 @@ from torch import nn
 
 from .checks import check_size
 from .data import normalize, to_float
+from .i18n import N_, _
 from .tables import Column, Table
 
 
@@ -32,12 +33,12 @@ from .tables import Column, Table
 def channels_off(bn, channels):
     """Within the block, BatchNorm `bn` outputs 0 on `channels` (its scale and shift are zeroed, then restored)."""
     if not isinstance(bn, nn.BatchNorm2d):
-        raise TypeError(f"expected an nn.BatchNorm2d, got {type(bn).__name__}")
+        raise TypeError(_("expected an nn.BatchNorm2d, got {kind}").format(kind=type(bn).__name__))
     channels = list(channels)
     bad = [c for c in channels if not 0 <= c < bn.num_features]
     if bad:
-        raise ValueError(f"channels {bad} are out of range: this BatchNorm has {bn.num_features} channels, "
-                         f"0 to {bn.num_features - 1}")
+        raise ValueError(_("channels {bad} are out of range: this BatchNorm has {n} channels, 0 to {last}").format(
+            bad=bad, n=bn.num_features, last=bn.num_features - 1))
     saved = bn.weight.detach()[channels].clone(), bn.bias.detach()[channels].clone()
     with torch.no_grad():
         bn.weight[channels] = 0
@@ -56,13 +57,14 @@ def path_slices(block, width=None):
     """
     conv = getattr(block, "conv2", None)
     if not isinstance(conv, nn.Conv2d) or not isinstance(getattr(block, "bn2", None), nn.BatchNorm2d):
-        raise TypeError(f"{type(block).__name__} has no conv2 and bn2: pass a ResNeXtBlockC or a Bottleneck "
-                        "(a stage's block, e.g. model.layer1[1])")
+        raise TypeError(_("{kind} has no conv2 and bn2: pass a ResNeXtBlockC or a Bottleneck "
+                          "(a stage's block, e.g. model.layer1[1])").format(kind=type(block).__name__))
     channels = conv.out_channels
     width = channels // conv.groups if width is None else width
-    check_size("width", width, maximum=channels, why="channels per slice")
+    check_size("width", width, maximum=channels, why=N_("channels per slice"))
     if channels % width:
-        raise ValueError(f"width={width} does not divide the 3x3 conv's {channels} output channels")
+        raise ValueError(_("width={width} does not divide the 3x3 conv's {channels} output channels").format(
+            width=width, channels=channels))
     return [(i, range(i * width, (i + 1) * width)) for i in range(channels // width)]
 
 
@@ -73,7 +75,7 @@ def random_slices(channels, width, count, seed=0):
     d of them; several random draws show the spread.
     """
     check_size("channels", channels)
-    check_size("width", width, maximum=channels, why="channels per set")
+    check_size("width", width, maximum=channels, why=N_("channels per set"))
     check_size("count", count)
     rng = random.Random(seed)
     return [(i, tuple(sorted(rng.sample(range(channels), width)))) for i in range(count)]
@@ -116,17 +118,18 @@ def _channel_text(channels):
 class AblationTable(Table):
     """One row per path of a block: the accuracy with that path off (or kept alone), and the drop."""
 
-    columns = (
-        Column("path", lambda r: str(r.path), "right"),
-        Column("channels", lambda r: _channel_text(r.channels), "right"),
-        Column("accuracy (%)", lambda r: f"{r.accuracy:.2f}", "right"),
-        Column("drop (points)", lambda r: f"{r.drop:.2f}", "right"),
+    columns = (  # headers are translated where the table is shown
+        Column(N_("path"), lambda r: str(r.path), "right"),
+        Column(N_("channels"), lambda r: _channel_text(r.channels), "right"),
+        Column(N_("accuracy (%)"), lambda r: f"{r.accuracy:.2f}", "right"),
+        Column(N_("drop (points)"), lambda r: f"{r.drop:.2f}", "right"),
     )
 
     def __init__(self, rows, name, baseline, keep=False):
         super().__init__(rows)
-        what = "only this path kept on" if keep else "each path of its 3x3 switched off in turn"
-        self.title = f"{name}: {what} (all paths on: {baseline:.2f}%)"
+        title = (_("{name}: only this path kept on (all paths on: {baseline:.2f}%)") if keep else
+                 _("{name}: each path of its 3x3 switched off in turn (all paths on: {baseline:.2f}%)"))
+        self.title = title.format(name=name, baseline=baseline)
         self.keep = keep
 
 
@@ -141,13 +144,13 @@ def ablate_paths(model, block_name, images, labels, width=None, slices=None, kee
     blocks = dict(model.named_modules())
     if block_name not in blocks:
         stages = [n for n in blocks if n.count(".") == 1 and n.startswith("layer")]
-        raise ValueError(f"block_name={block_name!r} is not a block of this model; try one of "
-                         f"{', '.join(stages[:6])}, ...")
+        raise ValueError(_("block_name={name!r} is not a block of this model; try one of {blocks}, ...").format(
+            name=block_name, blocks=", ".join(stages[:6])))
     block = blocks[block_name]
     if slices is None:
         slices = path_slices(block, width)
     elif width is not None:
-        raise ValueError("give either width or slices, not both")
+        raise ValueError(_("give either width or slices, not both"))
     everything = range(block.bn2.num_features)
     baseline = accuracy(model, images, labels)
     rows = []

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from .data import sha256
+from .i18n import _
 
 
 class CheckpointError(Exception):
@@ -51,19 +52,21 @@ def load_checkpoint(path):
     """Check path's sha256 against its sidecar, then torch.load(weights_only=True); CheckpointError otherwise."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
+        raise CheckpointError(_("checkpoint {path} does not exist").format(path=path))
     if not sidecar(path).is_file():
-        raise CheckpointError(f"checkpoint {path} has no sha256 sidecar ({sidecar(path).name}); "
-                              "refusing to load bytes that cannot be verified")
+        raise CheckpointError(_("checkpoint {path} has no sha256 sidecar ({sidecar}); refusing to load bytes that "
+                                "cannot be verified").format(path=path, sidecar=sidecar(path).name))
     expected = (sidecar(path).read_text().split() or [""])[0]
     actual = sha256(path)
     if actual != expected:
-        raise CheckpointError(f"checkpoint {path} has sha256 {actual[:16]}..., but its sidecar says "
-                              f"{expected[:16]}...: the file was changed or truncated; not loading it")
+        raise CheckpointError(_("checkpoint {path} has sha256 {actual}..., but its sidecar says {expected}...: the "
+                                "file was changed or truncated; not loading it").format(
+                                    path=path, actual=actual[:16], expected=expected[:16]))
     try:  # weights_only: tensors and plain Python types only, never arbitrary code
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
-        raise CheckpointError(f"checkpoint {path} matches its sidecar but does not load: {err}") from None
+        raise CheckpointError(_("checkpoint {path} matches its sidecar but does not load: {err}").format(
+            path=path, err=err)) from None
 
 
 def epoch_path(folder, epoch):

@@ -34,6 +34,7 @@ from torch import nn
 from .blocks import ResNeXtBlockC
 from .checks import check_module
 from .complexity import equal_complexity_width
+from .i18n import N_, _
 from .registry import MODELS
 from .tables import Column, Table
 from .trace import trace
@@ -86,9 +87,10 @@ def _calls(module, input_size, caller):
     check_module(module, caller)
     result = trace(module, input_size)
     if result.error:
-        _, said = result.error
-        raise ValueError(f"input_size {tuple(input_size)} does not fit {type(module).__name__}: too small, or "
-                         f"the wrong number of channels? (torch said: {said})")
+        _kind, said = result.error
+        raise ValueError(_("input_size {size} does not fit {model}: too small, or the wrong number of channels? "
+                           "(torch said: {said})").format(size=tuple(input_size), model=type(module).__name__,
+                                                          said=said))
     return [(c.name, c.module, c.out_shape) for c in result.calls if c.out_shape]
 
 
@@ -99,7 +101,7 @@ def count_macs(module, input_size):
     (3, 224, 224). BN, ReLU, pooling and additions are not counted. A layer called twice
     counts twice.
     """
-    return sum(layer_macs(layer, shape) for _, layer, shape in _calls(module, input_size, "count_macs"))
+    return sum(layer_macs(layer, shape) for _name, layer, shape in _calls(module, input_size, "count_macs"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,7 +110,7 @@ def count_macs(module, input_size):
 
 def _stage_namer(module):
     """name -> stage: children before layer1 are the stem, those after the last layer the head."""
-    names = [name for name, _ in module.named_children()]
+    names = [name for name, _child in module.named_children()]
     layers = [i for i, name in enumerate(names) if re.fullmatch(r"layer\d+", name)]
     if layers:
         first, last = layers[0], layers[-1]
@@ -160,19 +162,19 @@ class Breakdown(Table):
         self.title = title
         self.total_params = sum(r.params for r in rows)
         self.total_macs = sum(r.macs for r in rows)
-        first = "layer" if rows and rows[0].kind else "stage"
+        first = N_("layer") if rows and rows[0].kind else N_("stage")  # headers are translated where shown
         self.columns = (
             Column(first, lambda r: r.name),
-            Column("paper", lambda r: r.paper_stage),
-            Column("output", lambda r: _shape(r.output_shape), "right"),
-            Column("params", lambda r: f"{r.params:,}", "right"),
+            Column(N_("paper"), lambda r: r.paper_stage),
+            Column(N_("output"), lambda r: _shape(r.output_shape), "right"),
+            Column(N_("params"), lambda r: f"{r.params:,}", "right"),
             Column("%", lambda r: f"{100 * r.params_share:.1f}", "right"),
             Column("MACs", lambda r: f"{r.macs:,}", "right"),
             Column("%", lambda r: f"{100 * r.macs_share:.1f}", "right"),
         )
 
     def footer(self):
-        return ["total", "", "", f"{self.total_params:,}", "100.0", f"{self.total_macs:,}", "100.0"]
+        return [_("total"), "", "", f"{self.total_params:,}", "100.0", f"{self.total_macs:,}", "100.0"]
 
 
 def breakdown(module, input_size, layers=False):
@@ -188,7 +190,8 @@ def breakdown(module, input_size, layers=False):
     rows = _layer_rows(module, calls)
     if not layers:
         rows = _stage_rows(module, calls, rows)
-    title = f"{model_name(module)}, input {tuple(input_size)}: per {'layer' if layers else 'stage'}"
+    title = (_("{model}, input {size}: per layer") if layers else _("{model}, input {size}: per stage")).format(
+        model=model_name(module), size=tuple(input_size))
     return Breakdown(rows, title)
 
 
@@ -236,7 +239,7 @@ def _layer_rows(module, calls):
 def _stage_rows(module, calls, layer_rows):
     """Sum the layer rows of each stage; a stage's output is its last top-level child's."""
     stage = _stage_namer(module)
-    top = [(name, shape) for name, _, shape in calls if "." not in name]
+    top = [(name, shape) for name, _layer, shape in calls if "." not in name]
     out = {stage(name): shape[1:] for name, shape in top if name or len(top) == 1}
     sums = {}  # stage: (params, MACs, params share, MACs share), in the model's order
     for r in layer_rows:
@@ -276,15 +279,15 @@ class Table1Row:
 
 
 class PaperTable1(Table):
-    title = "Xie et al. 2017, Table 1: ResNet-50 vs ResNeXt-50 (32x4d) at 224x224"
+    title = N_("Xie et al. 2017, Table 1: ResNet-50 vs ResNeXt-50 (32x4d) at 224x224")  # translated where shown
     columns = (
-        Column("model", lambda r: r.model),
-        Column("params", lambda r: f"{r.params:,}", "right"),
-        Column("paper", lambda r: f"{r.paper_params:.1f}M", "right"),
-        Column("diff", lambda r: _signed(r.params_diff, 2) + "M", "right"),
+        Column(N_("model"), lambda r: r.model),
+        Column(N_("params"), lambda r: f"{r.params:,}", "right"),
+        Column(N_("paper"), lambda r: f"{r.paper_params:.1f}M", "right"),
+        Column(N_("diff"), lambda r: _signed(r.params_diff, 2) + "M", "right"),
         Column("GMACs", lambda r: f"{r.macs / 1e9:.2f}", "right"),
-        Column("paper GFLOPs", lambda r: f"{r.paper_gflops:.1f}", "right"),
-        Column("diff", lambda r: _signed(r.gmacs_diff, 2), "right"),
+        Column(N_("paper GFLOPs"), lambda r: f"{r.paper_gflops:.1f}", "right"),
+        Column(N_("diff"), lambda r: _signed(r.gmacs_diff, 2), "right"),
     )
 
 
@@ -328,15 +331,15 @@ class Table2Row:
 
 
 class PaperTable2(Table):
-    title = "Xie et al. 2017, Table 2: (C, d) pairs of about the same complexity, conv2 stage (256-d)"
+    title = N_("Xie et al. 2017, Table 2: (C, d) pairs of about the same complexity, conv2 stage (256-d)")
     columns = (
         Column("C", lambda r: str(r.cardinality)),
         Column("d", lambda r: str(r.width), "right"),
-        Column("paper d", lambda r: str(r.paper_width), "right"),
-        Column("group width C·d", lambda r: str(r.group_width), "right"),
-        Column("paper", lambda r: str(r.paper_group_width), "right"),
-        Column("block params", lambda r: f"{r.block_params:,}", "right"),
-        Column("vs ResNet", lambda r: f"{100 * (r.block_params / r.reference_params - 1):+.1f}%", "right"),
+        Column(N_("paper d"), lambda r: str(r.paper_width), "right"),
+        Column(N_("group width C·d"), lambda r: str(r.group_width), "right"),
+        Column(N_("paper"), lambda r: str(r.paper_group_width), "right"),
+        Column(N_("block params"), lambda r: f"{r.block_params:,}", "right"),
+        Column(N_("vs ResNet"), lambda r: f"{100 * (r.block_params / r.reference_params - 1):+.1f}%", "right"),
     )
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from .i18n import N_, _
+
 CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 FILES = {  # split: (images, labels), the names Zalando publishes them under (without .gz)
@@ -70,13 +72,15 @@ SUBSET_SHA256 = {
     "t10k-labels-idx1-ubyte": "0218bee0a51c2e6de772cca9cb42ae1f174f037cc61a87c9057252f280532886",
 }
 
-HOW_TO_GET_FULL = (
+# What to do when the data is missing, the last sentence of a DataError: marked here, translated where raised.
+HOW_TO_GET_FULL_TEMPLATE = N_(
     "To get the full set: `sudo apt install dataset-fashion-mnist` (Debian/Ubuntu, installs it in "
-    f"{DEBIAN_DIR}), or download the four .gz files listed at "
+    "{folder}), or download the four .gz files listed at "
     "https://github.com/zalandoresearch/fashion-mnist#get-the-data into a folder and pass that folder "
     "(path=... in Python, --data in the CLI).")
-HOW_TO_GET_SUBSET = ("The subset is committed with the course: restore it with `git checkout -- data/`, "
-                     "or rebuild it from the full set with `make data`.")
+HOW_TO_GET_FULL = HOW_TO_GET_FULL_TEMPLATE.format(folder=DEBIAN_DIR)  # in English, for the command line
+HOW_TO_GET_SUBSET = N_("The subset is committed with the course: restore it with `git checkout -- data/`, "
+                       "or rebuild it from the full set with `make data`.")
 
 
 class DataError(OSError):
@@ -110,20 +114,23 @@ def read_idx(path):
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as err:
-            raise DataError(f"{path} is not a complete gzip file ({err}); it may be truncated") from None
+            raise DataError(_("{path} is not a complete gzip file ({err}); it may be truncated").format(
+                path=path, err=err)) from None
     if len(raw) < 4 or raw[:2] != b"\0\0":
-        raise DataError(f"{path} is not an idx file: it should start with two zero bytes")
+        raise DataError(_("{path} is not an idx file: it should start with two zero bytes").format(path=path))
     dtype, ndim = raw[2], raw[3]
     if dtype not in IDX_TYPES:
-        raise DataError(f"{path}: idx type 0x{dtype:02x} is not supported; Fashion-MNIST uses 0x08 (uint8)")
+        raise DataError(_("{path}: idx type 0x{dtype:02x} is not supported; Fashion-MNIST uses 0x08 (uint8)").format(
+            path=path, dtype=dtype))
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise DataError(f"{path} is truncated: its header is cut off")
+        raise DataError(_("{path} is truncated: its header is cut off").format(path=path))
     shape = struct.unpack(f">{ndim}I", raw[4:header])
     expected = header + torch.Size(shape).numel()
     if len(raw) != expected:
-        raise DataError(f"{path} holds {len(raw):,} bytes but its header {shape} needs {expected:,}; "
-                        "it is truncated or damaged")
+        raise DataError(_("{path} holds {size:,} bytes but its header {shape} needs {expected:,}; "
+                          "it is truncated or damaged").format(path=path, size=len(raw), shape=shape,
+                                                               expected=expected))
     data = torch.frombuffer(bytearray(raw[header:]), dtype=IDX_TYPES[dtype])
     return data.reshape(shape)
 
@@ -140,11 +147,13 @@ def _read_checked(folder, name, known, how_to_get):
     """read_idx after checking the file's sha256 against the known ones (a dict of form: sha256)."""
     path = _find(folder, name)
     if path is None:
-        raise DataError(f"{folder / (name + '.gz')} is missing. {how_to_get}")
+        raise DataError(_("{path} is missing. {how_to_get}").format(path=folder / (name + ".gz"),
+                                                                     how_to_get=how_to_get))
     digest = sha256(path)
     if digest not in known.values():
-        raise DataError(f"{path} has sha256 {digest}, which is not a known copy of Fashion-MNIST's {name} "
-                        f"({', '.join(known)}): it is damaged, truncated or a different file. {how_to_get}")
+        raise DataError(_("{path} has sha256 {digest}, which is not a known copy of Fashion-MNIST's {name} "
+                          "({forms}): it is damaged, truncated or a different file. {how_to_get}").format(
+                              path=path, digest=digest, name=name, forms=", ".join(known), how_to_get=how_to_get))
     return read_idx(path)
 
 
@@ -157,15 +166,17 @@ def load_fashion_mnist(split="train", full=False, path=None):
     path:  a folder holding the four Fashion-MNIST files (implies the full set).
     """
     if split not in FILES:
-        raise ValueError(f"split={split!r} is unknown; use 'train' or 'test'")
+        raise ValueError(_("split={split!r} is unknown; use 'train' or 'test'").format(split=split))
+    how_to_get_full = _(HOW_TO_GET_FULL_TEMPLATE).format(folder=DEBIAN_DIR)
     if path is not None:
-        folder, how_to_get = Path(path), HOW_TO_GET_FULL
+        folder, how_to_get = Path(path), how_to_get_full
         if not folder.is_dir():
-            raise DataError(f"data path {folder} is not a folder. {how_to_get}")
+            raise DataError(_("data path {folder} is not a folder. {how_to_get}").format(folder=folder,
+                                                                                         how_to_get=how_to_get))
     elif full:
-        folder, how_to_get = DEBIAN_DIR, HOW_TO_GET_FULL
+        folder, how_to_get = DEBIAN_DIR, how_to_get_full
     else:
-        folder, how_to_get = SUBSET_DIR, HOW_TO_GET_SUBSET
+        folder, how_to_get = SUBSET_DIR, _(HOW_TO_GET_SUBSET)
     subset = folder == SUBSET_DIR
 
     def known(name):
@@ -176,7 +187,8 @@ def load_fashion_mnist(split="train", full=False, path=None):
     images = _read_checked(folder, images_name, known(images_name), how_to_get)
     labels = _read_checked(folder, labels_name, known(labels_name), how_to_get)
     if images.dim() != 3 or labels.dim() != 1 or len(images) != len(labels):
-        raise DataError(f"{folder}: images {tuple(images.shape)} and labels {tuple(labels.shape)} do not match")
+        raise DataError(_("{folder}: images {images} and labels {labels} do not match").format(
+            folder=folder, images=tuple(images.shape), labels=tuple(labels.shape)))
     return images, labels.long()
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import checkpoints
+from .i18n import _
 from .train import CONFIGS
 
 RESULTS_CSV = {"gpu": "results/fashion_mnist_equal_complexity.csv",  # relative to where the command runs
@@ -167,18 +168,18 @@ def run_one(run):
     The wall time accumulates over the pieces of a run that was interrupted and resumed.
     """
     run.out.mkdir(parents=True, exist_ok=True)
-    print("started", " ".join(run.cmd[2:]), flush=True)
+    print(_("started {command}").format(command=" ".join(run.cmd[2:])), flush=True)
     t0 = time.time()
     with open(run.log, "a") as log:
         code = subprocess.run(run.cmd, stdout=log, stderr=subprocess.STDOUT).returncode
     seconds = time.time() - t0
     if code:
-        print(f"FAILED ({code}): {run.out}, see {run.log}", flush=True)
+        print(_("FAILED ({code}): {out}, see {log}").format(code=code, out=run.out, log=run.log), flush=True)
         return code
     wall = run.out / "wall_seconds"
     previous = float(wall.read_text()) if wall.is_file() else 0.0
     wall.write_text(f"{previous + seconds:.1f}\n")
-    print(f"finished {run.out} in {seconds:.0f} s", flush=True)
+    print(_("finished {out} in {seconds:.0f} s").format(out=run.out, seconds=seconds), flush=True)
     return 0
 
 
@@ -202,7 +203,7 @@ def run_experiment(preset, configs, seeds, runs, jobs=1, train_args=(), csv_path
     csv_path: default RESULTS_CSV[preset]. export: a folder for seed 0's fp16 c1 and c4, or "" for none.
     """
     todo = plan(preset, configs, seeds, runs, train_args)
-    print(f"{len(todo)} run(s) to do in {runs}, {jobs} at a time", flush=True)
+    print(_("{n} run(s) to do in {runs}, {jobs} at a time").format(n=len(todo), runs=runs, jobs=jobs), flush=True)
     failed = run_all(todo, jobs)
     if failed:
         return failed
@@ -214,12 +215,13 @@ def run_experiment(preset, configs, seeds, runs, jobs=1, train_args=(), csv_path
             rows.append(csv_row(summary, float((out / "wall_seconds").read_text()), jobs))
     path = Path(csv_path or RESULTS_CSV[preset])
     write_results(path, rows)
-    print(f"wrote {path}")
+    print(_("wrote {path}").format(path=path))
     for config in EXPORTED:
         if export and 0 in seeds and config in configs:
             last = checkpoints.latest_checkpoint(run_folder(runs, config, 0))
             target = Path(export, export_name(preset, config))
             target.parent.mkdir(parents=True, exist_ok=True)
             checkpoints.export_weights(checkpoints.load_checkpoint(last), target)
-            print(f"wrote {target} ({target.stat().st_size:,} bytes) and its .sha256")
+            print(_("wrote {target} ({size:,} bytes) and its .sha256").format(target=target,
+                                                                               size=target.stat().st_size))
     return []

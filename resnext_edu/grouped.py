@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .checks import check_divides, check_size, divisors
+from .i18n import _
 
 
 class GroupedConv2dLoop(nn.Module):
@@ -28,7 +29,7 @@ class GroupedConv2dLoop(nn.Module):
         self.groups = groups
         self.convs = nn.ModuleList(
             nn.Conv2d(in_channels // groups, out_channels // groups, kernel_size, stride, padding, bias=bias)
-            for _ in range(groups)
+            for _group in range(groups)
         )
 
     def forward(self, x):
@@ -64,5 +65,5 @@ class GroupedConv2dLoop(nn.Module):
                 first.kernel_size, self.groups, first.bias is not None)
         theirs = (conv.in_channels, conv.out_channels, conv.kernel_size, conv.groups, conv.bias is not None)
         if mine != theirs:
-            raise ValueError(f"cannot copy weights: this loop is (in, out, kernel, groups, bias)={mine}, "
-                             f"the conv is {theirs}")
+            raise ValueError(_("cannot copy weights: this loop is (in, out, kernel, groups, bias)={mine}, "
+                               "the conv is {theirs}").format(mine=mine, theirs=theirs))

@@ -10,6 +10,7 @@ from torch import nn
 
 from .blocks import BLOCK_FORMS, FORMS, BasicBlock, Bottleneck
 from .checks import check_choice, check_size
+from .i18n import _
 from .registry import register_model
 
 # Blocks per stage for each depth (He et al. 2016, Table 1; Xie et al. 2017, Table 1; 200: He et al.
@@ -57,8 +58,8 @@ class ResNet(nn.Module):
                             ("stem_width", stem_width)]:
             check_size(name, value)
         if len(layers) != len(stage_widths):
-            raise ValueError(f"layers={list(layers)} and stage_widths={list(stage_widths)} "
-                             "must have one entry per stage")
+            raise ValueError(_("layers={layers} and stage_widths={widths} must have one entry per stage").format(
+                layers=list(layers), widths=list(stage_widths)))
         if cifar_stem:
             self.conv1 = nn.Conv2d(in_channels, stem_width, 3, stride=1, padding=1, bias=False)
         else:
@@ -82,7 +83,7 @@ class ResNet(nn.Module):
     def _make_layer(self, block, in_channels, out_channels, blocks, stride, args):
         """One stage: only the first block changes the stride and the width."""
         layers = [block(in_channels, out_channels, stride=stride, **args)]
-        layers += [block(out_channels, out_channels, **args) for _ in range(1, blocks)]
+        layers += [block(out_channels, out_channels, **args) for _block in range(1, blocks)]
         return nn.Sequential(*layers)
 
     def _init_weights(self, root=None):

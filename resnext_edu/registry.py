@@ -7,10 +7,12 @@
     MODELS["resnext29_8x64d"].input_size       # (3, 32, 32): the input the model is made for
 
 `import resnext_edu` registers every model (the package imports models and family). This module
-imports nothing from the rest of the package.
+imports nothing from the rest of the package but i18n.
 """
 import difflib
 from typing import Callable, NamedTuple
+
+from .i18n import _
 
 
 class Entry(NamedTuple):
@@ -28,7 +30,8 @@ def register_model(fn=None, *, input_size=(3, 224, 224)):
     def add(builder):
         name = builder.__name__
         if name in MODELS:
-            raise ValueError(f"a model named {name!r} is registered already (by {MODELS[name].builder.__module__})")
+            raise ValueError(_("a model named {name!r} is registered already (by {module})").format(
+                name=name, module=MODELS[name].builder.__module__))
         MODELS[name] = Entry(builder, tuple(input_size))
         return builder
     return add if fn is None else add(fn)
@@ -37,8 +40,9 @@ def register_model(fn=None, *, input_size=(3, 224, 224)):
 def unknown_model(name):
     """One line naming the valid models, with the closest one first if there is one."""
     close = difflib.get_close_matches(str(name), MODELS, n=1)
-    hint = f" Did you mean {close[0]}?" if close else ""
-    return f"unknown model {name!r}.{hint} Valid models: {', '.join(MODELS)}"
+    hint = _(" Did you mean {model}?").format(model=close[0]) if close else ""
+    return _("unknown model {name!r}.{hint} Valid models: {models}").format(name=name, hint=hint,
+                                                                           models=", ".join(MODELS))
 
 
 def check_model_name(name):

@@ -3,11 +3,20 @@
 `counting.Breakdown`, the paper's Tables 1 and 2, `diagnose.Findings` and the pitfalls' symptoms
 are all a `Table`: a list of rows and a tuple of `Column`s that say how to read a cell off a row.
 A cell is a string, or a list of strings for a cell of several lines. This module imports
-nothing from the rest of the package.
+nothing from the rest of the package but i18n.
+
+The words are translated where a table is shown: a Column's header, a Table's title and its `empty`
+line are marked with N_() where they are defined (class attributes, written before a language is
+set) and go through _() here, when the table is printed or rendered. Cells, notes and footers are
+built at that moment, so they translate themselves with _(). The text table aligns by the columns
+a character takes in a monospace font: a Hangul syllable takes two.
 """
 import html
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable
+
+from .i18n import _
 
 
 class Markup(str):
@@ -18,7 +27,7 @@ class Markup(str):
 class Column:
     """One column: its header, how to read its cell off a row, and how the text table aligns it."""
 
-    header: str
+    header: str  # marked with N_(); translated where the table is shown
     cell: Callable  # row -> str, or a list of str (one per line)
     align: str = "left"  # "left" for names, "right" for numbers (text only)
     html: Callable = None  # row -> str or Markup for the HTML table, when it differs from cell
@@ -28,6 +37,22 @@ def _lines(cell):
     return [cell] if isinstance(cell, str) else list(cell)
 
 
+def _shown(text):
+    """A message marked with N_(), in the current language; "" stays "" (gettext's _("") is the catalogue's header)."""
+    return _(text) if text else text
+
+
+def display_width(text):
+    """The columns `text` takes in a monospace font: 2 for a wide character (Hangul, CJK), else 1."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text, width, align="left"):
+    """`text` padded with spaces to `width` columns of a monospace font: ljust or rjust for wide characters too."""
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if align == "right" else text + gap
+
+
 def render_text(header, body, aligns, footer=None, spaced=False):
     """Aligned columns two spaces apart, a rule of dashes under the header, [a rule and the footer].
 
@@ -35,11 +60,10 @@ def render_text(header, body, aligns, footer=None, spaced=False):
     spaced: a blank line after each row (for rows of several lines).
     """
     rows = [[_lines(c) for c in row] for row in [header, *body, *([footer] if footer else [])]]
-    widths = [max((len(line) for row in rows for line in row[i]), default=0) for i in range(len(header))]
+    widths = [max((display_width(line) for row in rows for line in row[i]), default=0) for i in range(len(header))]
 
     def fmt(cells):
-        return "  ".join(c.rjust(w) if a == "right" else c.ljust(w)
-                         for c, w, a in zip(cells, widths, aligns)).rstrip()
+        return "  ".join(pad(c, w, a) for c, w, a in zip(cells, widths, aligns)).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     out = [fmt(header), rule]
@@ -76,7 +100,8 @@ class Table(list):
     Subclasses set `columns` (a tuple of Column; `html_columns` if the HTML table has others)
     and may give a title, notes (lines printed
     between the title and the table), a footer (a row of cells, e.g. totals) and `empty`, the
-    line shown instead of a table without rows.
+    line shown instead of a table without rows. Headers, title and `empty` go through _() when
+    shown (mark them with N_()); notes and footer are built when shown and translate themselves.
     """
 
     title = ""
@@ -92,10 +117,11 @@ class Table(list):
         return None
 
     def __str__(self):
-        head = ([self.title] if self.title else []) + [f"  {note}" for note in self.notes()]
+        title, empty = _shown(self.title), _shown(self.empty)
+        head = ([title] if title else []) + [f"  {note}" for note in self.notes()]
         if not self:
-            return "\n".join(head + (["", self.empty] if head and self.empty else [self.empty]))
-        table = render_text([c.header for c in self.columns], [[c.cell(r) for c in self.columns] for r in self],
+            return "\n".join(head + (["", empty] if head and empty else [empty]))
+        table = render_text([_shown(c.header) for c in self.columns], [[c.cell(r) for c in self.columns] for r in self],
                             [c.align for c in self.columns], self.footer(), self.spaced)
         return "\n".join(head + ([""] if self.notes() else []) + [table])
 
@@ -105,12 +131,13 @@ class Table(list):
         printer.text(str(self))
 
     def _repr_html_(self):
+        title, empty = _shown(self.title), _shown(self.empty)
         notes = "".join(f"<li>{html.escape(note)}</li>" for note in self.notes())
-        head = (f"<p><b>{html.escape(self.title)}</b></p>" if self.title and notes else "") + \
+        head = (f"<p><b>{html.escape(title)}</b></p>" if title and notes else "") + \
             (f"<ul>{notes}</ul>" if notes else "")
         if not self:
-            return head + f"<p>{html.escape(self.empty)}</p>"
+            return head + f"<p>{html.escape(empty)}</p>"
         columns = self.html_columns or self.columns
         cells = [[(c.html or c.cell)(r) for c in columns] for r in self]
-        caption = "" if notes else self.title
-        return head + render_html([c.header for c in columns], cells, self.footer(), caption)
+        caption = "" if notes else title
+        return head + render_html([_shown(c.header) for c in columns], cells, self.footer(), caption)

@@ -40,6 +40,7 @@ from tqdm.auto import tqdm  # a widget bar in a notebook, text in a terminal
 from . import checkpoints, counting, data, models
 from .checks import check_choice, check_divides, check_size
 from .complexity import equal_complexity_width
+from .i18n import N_, _
 
 # --- the models ------------------------------------------------------------------------------
 # A "ResNeXt-29 mini": the paper's CIFAR network (Sec. 5.3) at half its widths, for 28x28 grey
@@ -66,19 +67,20 @@ def model_spec(config=None, cardinality=None, bottleneck_width=None, group_width
     C alone gets the equal-complexity d (Table 2's rule). A group width is C paths of d channels.
     """
     if config is not None:
-        check_choice("config", config, tuple(CONFIGS), hint="or --cardinality with --bottleneck-width or --group-width")
+        check_choice("config", config, tuple(CONFIGS),
+                     hint=N_("or --cardinality with --bottleneck-width or --group-width"))
         if (cardinality, bottleneck_width, group_width) != (None, None, None):
-            raise ValueError(f"config {config!r} fixes C and d; leave out --cardinality, "
-                             "--bottleneck-width and --group-width, or leave out --config")
+            raise ValueError(_("config {config!r} fixes C and d; leave out --cardinality, --bottleneck-width and "
+                               "--group-width, or leave out --config").format(config=config))
         cardinality = CONFIGS[config]
     for name, value in [("cardinality", cardinality), ("bottleneck_width", bottleneck_width),
                         ("group_width", group_width)]:
         if value is not None:
             check_size(name, value)
     if cardinality is None:
-        raise ValueError(f"give a config ({', '.join(CONFIGS)}) or a cardinality")
+        raise ValueError(_("give a config ({configs}) or a cardinality").format(configs=", ".join(CONFIGS)))
     if bottleneck_width is not None and group_width is not None:
-        raise ValueError("give either bottleneck_width (d) or group_width (C·d), not both")
+        raise ValueError(_("give either bottleneck_width (d) or group_width (C·d), not both"))
     if group_width is not None:
         check_divides("cardinality", cardinality, "group_width", group_width)
         bottleneck_width = group_width // cardinality
@@ -186,8 +188,8 @@ def micro_batch(batch_size, world, accumulate):
     """Images per micro-batch: the global batch split over world ranks x accumulate micro-batches each."""
     per_slot, rest = divmod(batch_size, world * accumulate)
     if rest or per_slot == 0:
-        raise ValueError(f"batch_size={batch_size} must split evenly over {world} rank(s) x "
-                         f"{accumulate} micro-batch(es)")
+        raise ValueError(_("batch_size={batch_size} must split evenly over {world} rank(s) x {accumulate} "
+                           "micro-batch(es)").format(batch_size=batch_size, world=world, accumulate=accumulate))
     return per_slot
 
 
@@ -208,14 +210,15 @@ def pick_device(name="auto", local_rank=0):
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise ValueError(f"device={name!r} is not a device; use auto, cpu or cuda") from None
+        raise ValueError(_("device={name!r} is not a device; use auto, cpu or cuda").format(name=name)) from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(f"device={name!r} asked for CUDA, but torch finds no CUDA GPU; use --device cpu")
+            raise ValueError(_("device={name!r} asked for CUDA, but torch finds no CUDA GPU; use --device cpu").format(
+                name=name))
         if device.index is None:
             device = torch.device("cuda", local_rank)
     elif device.type != "cpu":
-        raise ValueError(f"device={name!r} is not supported; use auto, cpu or cuda")
+        raise ValueError(_("device={name!r} is not supported; use auto, cpu or cuda").format(name=name))
     return device
 
 
@@ -283,7 +286,7 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
     rank, world, local_rank = distributed()
     dev = pick_device(device, local_rank)
     if cfg.sync_bn and dev.type != "cuda":
-        raise ValueError("--sync-bn needs CUDA: torch's SyncBatchNorm has no CPU kernel; leave it out on CPU")
+        raise ValueError(_("--sync-bn needs CUDA: torch's SyncBatchNorm has no CPU kernel; leave it out on CPU"))
     if threads:
         torch.set_num_threads(threads)
     ckpt = None
@@ -291,7 +294,7 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
         path = checkpoints.latest_checkpoint(out) if out else None
         if path is None:
             folder = Path(out or ".") / "checkpoints"
-            raise checkpoints.CheckpointError(f"--resume: no complete checkpoint in {folder}")
+            raise checkpoints.CheckpointError(_("--resume: no complete checkpoint in {folder}").format(folder=folder))
         ckpt = checkpoints.load_checkpoint(path)
         cfg = TrainConfig(**ckpt["config"])  # the checkpoint's settings win: it is the same run
     if world > 1 and not dist.is_initialized():
@@ -301,8 +304,8 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
         torch.backends.cudnn.benchmark = True  # picks the fastest conv algorithms for these shapes
     per_slot = micro_batch(cfg.batch_size, world, cfg.accumulate)
     if out and not resume and checkpoints.latest_checkpoint(out):
-        raise ValueError(f"{out} already holds checkpoints of a run: pass --resume to continue it, "
-                         "or choose another --out")
+        raise ValueError(_("{out} already holds checkpoints of a run: pass --resume to continue it, or choose "
+                           "another --out").format(out=out))
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank
     random.seed(cfg.seed)
     # The whole set fits in memory (47 MB for 60k images); on a GPU it lives there, so batches
@@ -326,7 +329,8 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
     slots = range(rank * cfg.accumulate, (rank + 1) * cfg.accumulate)
     steps = len(train_x) // num_slots // per_slot
     if steps == 0:
-        raise ValueError(f"{len(train_x)} training images are fewer than one batch of {cfg.batch_size}")
+        raise ValueError(_("{n} training images are fewer than one batch of {batch_size}").format(
+            n=len(train_x), batch_size=cfg.batch_size))
     scheduler = make_schedule(optimizer, cfg, cfg.epochs * steps)
     metrics, start = [], 0
     if ckpt is not None:
@@ -340,8 +344,9 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
     for epoch in range(start, cfg.epochs):
         shards = epoch_shards(len(train_x), cfg, epoch, slots, num_slots)
         gens = [epoch_generator(cfg.seed, epoch, s) for s in slots]
-        bar = tqdm(range(steps), desc=f"{cfg.config} epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank,
-                   mininterval=0.5, leave=False, file=sys.stderr)
+        desc = _("{config} epoch {epoch}/{epochs}").format(config=cfg.config, epoch=epoch + 1, epochs=cfg.epochs)
+        bar = tqdm(range(steps), desc=desc, disable=not progress or rank, mininterval=0.5, leave=False,
+                   file=sys.stderr)
         # Running sums stay on the device; .item() would make a GPU wait at every step.
         loss_sum, correct, seen = torch.zeros((), device=dev), torch.zeros((), device=dev, dtype=torch.long), 0
         t0 = time.perf_counter()
@@ -363,8 +368,9 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
             optimizer.zero_grad(set_to_none=True)
             scheduler.step()
             if step % 10 == 9 or step == steps - 1:
-                bar.set_postfix(loss=f"{loss_sum.item() / seen:.3f}", acc=f"{correct.item() / seen:.1%}",
-                                img_s=f"{seen * world / (time.perf_counter() - t0):.0f}", refresh=False)
+                bar.set_postfix({_("acc"): f"{correct.item() / seen:.1%}",  # tqdm's order: keyword arguments sorted
+                                 _("img_s"): f"{seen * world / (time.perf_counter() - t0):.0f}",
+                                 _("loss"): f"{loss_sum.item() / seen:.3f}"}, refresh=False)
         train_loss, train_acc = loss_sum.item() / seen, correct.item() / seen  # .item() waits for the GPU
         train_seconds = time.perf_counter() - t0
         bar.close()
@@ -375,10 +381,9 @@ def fit(cfg, out=None, resume=False, device="auto", threads=None, progress=True,
                                 images_per_s=steps * cfg.batch_size / train_seconds,
                                 seconds=time.perf_counter() - t0))
             m = metrics[-1]
-            tqdm.write(f"{cfg.config} epoch {epoch + 1}/{cfg.epochs}: train loss {m['train_loss']:.3f}, "
-                       f"error {m['train_error']:.2f}% | test loss {m['test_loss']:.3f}, error "
-                       f"{m['test_error']:.2f}% | {m['images_per_s']:.0f} img/s, {m['seconds']:.1f} s",
-                       file=sys.stderr)
+            tqdm.write(_("{config} epoch {epoch}/{epochs}: train loss {train_loss:.3f}, error {train_error:.2f}% | "
+                         "test loss {test_loss:.3f}, error {test_error:.2f}% | {images_per_s:.0f} img/s, "
+                         "{seconds:.1f} s").format(config=cfg.config, epochs=cfg.epochs, **m), file=sys.stderr)
             if out:
                 state = dict(config=dataclasses.asdict(cfg), epoch=epoch + 1, model=model.state_dict(),
                              optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),

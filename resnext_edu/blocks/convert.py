@@ -8,6 +8,7 @@ copied, the outputs agree to float32 precision, in training and in eval mode.
 import torch
 
 from ..checks import check_choice
+from ..i18n import _
 from .form_a import ResNeXtBlockA
 from .form_b import ResNeXtBlockB
 from .form_c import ResNeXtBlockC
@@ -29,13 +30,16 @@ def form_of(block):
         return _FORM_OF_CLASS[cls]
     base = next((b for b in cls.__mro__ if b in _FORM_OF_CLASS), None)
     if base is None:
-        raise TypeError(f"expected a ResNeXt block (ResNeXtBlockA, ResNeXtBlockB or ResNeXtBlockC), "
-                        f"got {cls.__name__}")
+        raise TypeError(_("expected a ResNeXt block (ResNeXtBlockA, ResNeXtBlockB or ResNeXtBlockC), "
+                          "got {kind}").format(kind=cls.__name__))
     extra = sorted(set(block._modules) - _MODULES[_FORM_OF_CLASS[base]])
-    changed = f"adds {', '.join(extra)}" if extra else f"changes what {base.__name__} computes"
-    raise TypeError(f"{cls.__name__} is a subclass of {base.__name__} that {changed}: the paper's forms have no "
-                    "place for that, so a converted copy would compute another function. convert takes "
-                    "ResNeXtBlockA, ResNeXtBlockB, ResNeXtBlockC and Bottleneck only.")
+    message = (_("{kind} is a subclass of {base} that adds {extra}: the paper's forms have no place for that, so "
+                 "a converted copy would compute another function. convert takes ResNeXtBlockA, ResNeXtBlockB, "
+                 "ResNeXtBlockC and Bottleneck only.") if extra else
+               _("{kind} is a subclass of {base} that changes what {base} computes: the paper's forms have no "
+                 "place for that, so a converted copy would compute another function. convert takes "
+                 "ResNeXtBlockA, ResNeXtBlockB, ResNeXtBlockC and Bottleneck only."))
+    raise TypeError(message.format(kind=cls.__name__, base=base.__name__, extra=", ".join(extra)))
 
 
 def _config(block):

@@ -37,7 +37,7 @@ class ResNeXtBlockA(nn.Module):
         super().__init__()
         check_block_args(in_channels, out_channels, cardinality, bottleneck_width, stride)
         self.paths = nn.ModuleList(
-            Path(in_channels, bottleneck_width, stride, out_channels) for _ in range(cardinality)
+            Path(in_channels, bottleneck_width, stride, out_channels) for _path in range(cardinality)
         )
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)

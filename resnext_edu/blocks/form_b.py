@@ -18,7 +18,7 @@ class ResNeXtBlockB(nn.Module):
     def __init__(self, in_channels, out_channels, cardinality=32, bottleneck_width=4, stride=1):
         super().__init__()
         group_width = check_block_args(in_channels, out_channels, cardinality, bottleneck_width, stride)
-        self.paths = nn.ModuleList(Path(in_channels, bottleneck_width, stride) for _ in range(cardinality))
+        self.paths = nn.ModuleList(Path(in_channels, bottleneck_width, stride) for _path in range(cardinality))
         self.conv3 = conv1x1(group_width, out_channels)
         self.bn3 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)

@@ -7,6 +7,7 @@ form (c) with C = 1.
 from torch import nn
 
 from ..checks import check_size, check_stride
+from ..i18n import _
 from .form_c import ResNeXtBlockC
 from .layers import conv3x3, shortcut
 
@@ -22,10 +23,10 @@ class BasicBlock(nn.Module):
         check_size("out_channels", out_channels)
         check_stride(stride)
         if cardinality != 1 or bottleneck_width != 64:
-            raise ValueError(
-                f"BasicBlock supports only cardinality=1 and bottleneck_width=64, got "
-                f"cardinality={cardinality}, bottleneck_width={bottleneck_width}; use a ResNeXt block"
-            )
+            raise ValueError(_(
+                "BasicBlock supports only cardinality=1 and bottleneck_width=64, got "
+                "cardinality={cardinality}, bottleneck_width={width}; use a ResNeXt block"
+            ).format(cardinality=cardinality, width=bottleneck_width))
         self.conv1 = conv3x3(in_channels, out_channels, stride)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.conv2 = conv3x3(out_channels, out_channels)
@@ -48,7 +49,8 @@ class Bottleneck(ResNeXtBlockC):
 
     def __init__(self, in_channels, out_channels, cardinality=1, bottleneck_width=None, stride=1):
         if cardinality != 1:
-            raise ValueError(f"Bottleneck has one path, got cardinality={cardinality}; use ResNeXtBlockC")
+            raise ValueError(_("Bottleneck has one path, got cardinality={cardinality}; use ResNeXtBlockC").format(
+                cardinality=cardinality))
         if bottleneck_width is None:
             bottleneck_width = out_channels // self.expansion
         super().__init__(in_channels, out_channels, 1, bottleneck_width, stride)

@@ -15,6 +15,7 @@ from torch import nn
 
 from ..blocks import ResNeXtBlockC
 from ..checks import check_size
+from ..i18n import _
 
 BN_EPS = 1e-3  # the TensorFlow original's BatchNorm epsilon, kept by timm for its weights
 
@@ -38,7 +39,8 @@ class InceptionResNetA(nn.Module):
         super().__init__()
         check_size("in_channels", in_channels)
         if not 0 < scale <= 1:
-            raise ValueError(f"scale={scale!r} must be in (0, 1]; Inception-ResNet-v2 uses 0.17 here")
+            raise ValueError(_("scale={scale!r} must be in (0, 1]; Inception-ResNet-v2 uses 0.17 here").format(
+                scale=scale))
         self.scale = scale
         self.branch0 = conv_bn_relu(in_channels, 32, 1, eps)
         self.branch1 = nn.Sequential(conv_bn_relu(in_channels, 32, 1, eps), conv_bn_relu(32, 32, 3, eps))

@@ -14,10 +14,12 @@ from torch import nn
 
 from ..blocks import conv1x1, conv3x3, shortcut
 from ..checks import check_size, check_stride
+from ..i18n import N_
 from ..models import STAGE_WIDTHS, ResNet
 from ..registry import register_model
 
-SCALE_MEANING = "with one part there is no hierarchy (that is ResNet's Bottleneck); the paper uses 4, 6 or 8"
+# check_size's `why` for the scale; it translates it where the error is raised
+SCALE_MEANING = N_("with one part there is no hierarchy (that is ResNet's Bottleneck); the paper uses 4, 6 or 8")
 
 
 class Res2NetBlock(nn.Module):
@@ -47,8 +49,8 @@ class Res2NetBlock(nn.Module):
         self.conv1 = conv1x1(in_channels, width * scale)
         self.bn1 = nn.BatchNorm2d(width * scale)
         # s - 1 convs: the paper's x1 goes through unchanged; timm (and the official code) keep that part last
-        self.convs = nn.ModuleList(conv3x3(width, width, stride, groups=cardinality) for _ in range(scale - 1))
-        self.bns = nn.ModuleList(nn.BatchNorm2d(width) for _ in range(scale - 1))
+        self.convs = nn.ModuleList(conv3x3(width, width, stride, groups=cardinality) for _part in range(scale - 1))
+        self.bns = nn.ModuleList(nn.BatchNorm2d(width) for _part in range(scale - 1))
         self.pool = nn.AvgPool2d(3, stride, padding=1) if self.first else None
         self.conv3 = conv1x1(width * scale, out_channels)
         self.bn3 = nn.BatchNorm2d(out_channels)

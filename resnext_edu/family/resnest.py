@@ -15,10 +15,13 @@ from torch import nn
 
 from ..blocks import conv1x1, conv3x3
 from ..checks import check_size, check_stride, divisors
+from ..i18n import N_, _
 from ..models import STAGE_WIDTHS, ResNet, make_divisible
 from ..registry import register_model
 
-RADIX_MEANING = "R = 1 gates each channel with a sigmoid, R = 2 or more splits it and takes a softmax over the radix"
+# check_size's `why` for the radix; it translates it where the error is raised
+RADIX_MEANING = N_("R = 1 gates each channel with a sigmoid, R = 2 or more splits it and takes a softmax over the "
+                   "radix")
 
 
 def attention_channels(channels, radix, reduction=4):
@@ -32,17 +35,20 @@ def check_split_attention(channels, cardinality, radix):
     check_size("cardinality", cardinality)
     check_size("radix", radix, why=RADIX_MEANING)
     if channels % cardinality:
-        raise ValueError(f"cardinality={cardinality} must divide the group width channels={channels}; "
-                         f"try cardinality {', '.join(map(str, divisors(channels)))}")
+        raise ValueError(_("cardinality={cardinality} must divide the group width channels={channels}; "
+                           "try cardinality {fits}").format(cardinality=cardinality, channels=channels,
+                                                            fits=", ".join(map(str, divisors(channels)))))
     if channels % (cardinality * radix):
         fits = [r for r in divisors(channels // cardinality) if r <= 8]
-        raise ValueError(f"radix={radix} does not fit: the 3x3 conv has cardinality·radix = {cardinality}·{radix} "
-                         f"groups, which must divide channels={channels}; try radix {', '.join(map(str, fits))}")
+        raise ValueError(_("radix={radix} does not fit: the 3x3 conv has cardinality·radix = {cardinality}·{radix} "
+                           "groups, which must divide channels={channels}; try radix {fits}").format(
+                               radix=radix, cardinality=cardinality, channels=channels, fits=", ".join(map(str, fits))))
     attn = attention_channels(channels, radix)
     if attn % cardinality:  # the two 1x1 convs keep the K cardinal groups apart
-        raise ValueError(f"cardinality={cardinality} must divide the attention width {attn} "
-                         f"(channels·radix/4 rounded to a multiple of 8, at least 32); "
-                         f"try cardinality {', '.join(str(k) for k in divisors(attn) if channels % k == 0)}")
+        fits = ", ".join(str(k) for k in divisors(attn) if channels % k == 0)
+        raise ValueError(_("cardinality={cardinality} must divide the attention width {attn} (channels·radix/4 "
+                           "rounded to a multiple of 8, at least 32); try cardinality {fits}").format(
+                               cardinality=cardinality, attn=attn, fits=fits))
     return attn
 
 

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..checks import check_size, check_stride
+from ..i18n import _
 from ..registry import register_model
 from .se import SEModule
 
@@ -47,7 +48,8 @@ class InvertedResidual(nn.Module):
         check_size("expansion", expansion)
         check_stride(stride)
         if not 0 <= se_ratio < 1:
-            raise ValueError(f"se_ratio={se_ratio!r} must be in [0, 1): 0 for no SE, ReXNet uses 1/12")
+            raise ValueError(_("se_ratio={se_ratio!r} must be in [0, 1): 0 for no SE, ReXNet uses 1/12").format(
+                se_ratio=se_ratio))
         self.in_channels, self.out_channels = in_channels, out_channels
         self.use_shortcut = stride == 1 and in_channels <= out_channels
         mid = in_channels * expansion
@@ -87,7 +89,8 @@ class ReXNet(nn.Module):
     def __init__(self, width_mult=1.0, num_classes=1000, in_channels=3, se_ratio=1 / 12, dropout=0.2):
         super().__init__()
         if not width_mult > 0:
-            raise ValueError(f"width_mult={width_mult!r} must be positive, e.g. 1.0 or 1.5")
+            raise ValueError(_("width_mult={width_mult!r} must be positive, e.g. 1.0 or 1.5").format(
+                width_mult=width_mult))
         check_size("num_classes", num_classes)
         check_size("in_channels", in_channels)
         width = round(32 * width_mult) if width_mult >= 1 else 32

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..i18n import _
 from .block_diagrams import draw_block_forms
 from .features import show_group_features
 from .figures import new_figure
@@ -33,7 +34,7 @@ def features_figure():
     torch.manual_seed(0)
     conv = nn.Conv2d(3, 12, 5, padding=2, groups=3, bias=False)
     fig = show_group_features(conv, groups_to_show=[0, 1, 2], channels_per_group=4)
-    fig.suptitle("groups=3 on an RGB photo: rows see only red, green, blue", fontsize=9)
+    fig.suptitle(_("groups=3 on an RGB photo: rows see only red, green, blue"), fontsize=9)
     return fig
 
 

@@ -8,21 +8,22 @@ forms (they hold the same layers, Sec. 3.3, and form (a) with many paths is slow
 """
 from ..blocks import Bottleneck, ResNeXtBlockC
 from ..checks import check_choice
+from ..i18n import N_, _, ngettext
 from .engine import Spec, conv_label, draw, draw_row, meta_block
 
 FORMS = ("resnet", "a", "b", "c")
-TITLES = {
-    "resnet": "ResNet bottleneck",
-    "a": "(a) aggregated paths",
-    "b": "(b) early concatenation",
-    "c": "(c) grouped convolution",
+TITLES = {  # in English; block_spec shows _(TITLES[form]), in the current language
+    "resnet": N_("ResNet bottleneck"),
+    "a": N_("(a) aggregated paths"),
+    "b": N_("(b) early concatenation"),
+    "c": N_("(c) grouped convolution"),
 }
 MAX_PATHS = 3  # paths drawn one by one; more are folded into "…" so C=32 stays legible
 
 
 def _block(form, cardinality, bottleneck_width, in_channels):
     """The meta-device block whose layers the diagram shows; its ValueError validates the arguments."""
-    check_choice("form", form, FORMS, what="is not a block form")
+    check_choice("form", form, FORMS, what=N_("is not a block form"))
     if form == "resnet":
         return meta_block(Bottleneck, in_channels, in_channels)
     return meta_block(ResNeXtBlockC, in_channels, in_channels, cardinality, bottleneck_width)
@@ -61,7 +62,7 @@ def block_spec(form, cardinality=32, bottleneck_width=4, in_channels=256):
     single = form in ("resnet", "c")
     xc, box_w = (xs[0] + xs[-1]) / 2, 1.9 if single else 0.86
     shortcut = xs[-1] + box_w / 2 + 0.3
-    spec = Spec(TITLES[form])
+    spec = Spec(_(TITLES[form]))
     split = spec.input(xc, in_channels, xs[0], shortcut)
     rows = [split - 0.75, split - 1.7] if form == "b" else [split - 0.75, split - 1.85, split - 2.95]
     y_sum = split - (4.25 if form == "b" else 4.1)
@@ -86,13 +87,13 @@ def block_spec(form, cardinality=32, bottleneck_width=4, in_channels=256):
         spec.line((xs[0], merge), (xs[-1], merge))
         spec.arrow((xc, merge), (xc, y_sum), into=total)
     else:  # concatenate the paths, then one 1x1 conv over all C·d channels
-        concat = spec.op(xc, split - 2.5, "concatenate", xs[-1] - xs[0] + box_w)
+        concat = spec.op(xc, split - 2.5, _("concatenate"), xs[-1] - xs[0] + box_w)
         for x in xs:
             spec.arrow((x, bottom), (x, concat.top()[1]))
         conv3 = spec.box(xc, split - 3.35, labels[2], 1.2)
         spec.chain([concat, conv3, total])
-    spec.add("text", xc - 0.35, y_sum, f"total {cardinality} path{'s' if cardinality > 1 else ''}",
-             ha="right", style="italic")
+    total_paths = ngettext("total {n} path", "total {n} paths", cardinality).format(n=cardinality)
+    spec.add("text", xc - 0.35, y_sum, total_paths, ha="right", style="italic")
     return spec
 
 

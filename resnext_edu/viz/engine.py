@@ -20,6 +20,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.path import Path
 from torch import nn
 
+from ..i18n import _, ngettext
 from .figures import new_figure
 
 FONT = 8  # points, for the box labels
@@ -69,7 +70,7 @@ def halves(layer):
 def pool_label(pool):
     """ "k×k avg pool[, /s]" of an nn.AvgPool2d."""
     k = pool.kernel_size if isinstance(pool.kernel_size, int) else pool.kernel_size[0]
-    return ", ".join(filter(None, [f"{k}×{k} avg pool", halves(pool)]))
+    return ", ".join(filter(None, [_("{k}×{k} avg pool").format(k=k), halves(pool)]))
 
 
 def shortcut_boxes(downsample):
@@ -149,7 +150,7 @@ class Spec:
 
     def input(self, x, channels, left=None, right=None):
         """ "n-d in" above x, and the line from left to right along which the input fans out; returns its y."""
-        self.add("text", x, SPLIT + 0.45, f"{channels}-d in")
+        self.add("text", x, SPLIT + 0.45, _("{channels}-d in").format(channels=channels))
         self.line((x, SPLIT + 0.3), (x, SPLIT))
         left, right = x if left is None else left, x if right is None else right
         if left != right:
@@ -172,13 +173,13 @@ class Spec:
             else:
                 self.line((shortcut_x, SPLIT), (shortcut_x, y_sum))
                 side = 1 if shortcut_x > x else -1  # the label sits outside the block
-                self.add("text", shortcut_x + side * 0.08, (SPLIT + y_sum) / 2, "identity", rotation=90,
+                self.add("text", shortcut_x + side * 0.08, (SPLIT + y_sum) / 2, _("identity"), rotation=90,
                          ha="left" if side > 0 else "right", color="0.35", fontsize=FONT - 1)
             self.arrow((shortcut_x, y_sum), (x, y_sum), into=total)
         if note:
             self.add("text", x + 0.25, y_sum, note, ha="left", style="italic")
         self.arrow((x, y_sum), (x, y_sum - 0.6))
-        self.add("text", x, y_sum - 0.8, f"{channels}-d out")
+        self.add("text", x, y_sum - 0.8, _("{channels}-d out").format(channels=channels))
         return total
 
     def labels(self):
@@ -188,8 +189,12 @@ class Spec:
     def describe(self):
         """One sentence for a screen reader: the title, the boxes top to bottom, then the notes ("total 32 paths")."""
         notes = [n.label for n in self.nodes if n.kind == "text" and n.label.strip("…")]
-        return (f"Block diagram, {self.title}: " + "; ".join(self.labels()) + "; then the sum with the shortcut"
-                + (f" ({', '.join(notes)})." if notes else "."))
+        boxes = "; ".join(self.labels())
+        if notes:
+            return _("Block diagram, {title}: {boxes}; then the sum with the shortcut ({notes}).").format(
+                title=self.title, boxes=boxes, notes=", ".join(notes))
+        return _("Block diagram, {title}: {boxes}; then the sum with the shortcut.").format(title=self.title,
+                                                                                             boxes=boxes)
 
     def as_layout(self):
         """The spec as plain data (JSON) for a page that draws it itself: the explorers' ES modules (widgets)."""
@@ -215,7 +220,7 @@ def extent(spec):
         else:
             xs += [n.x - n.width / 2, n.x + n.width / 2]
         ys += [n.y - n.height / 2, n.y + n.height / 2]
-    for points, _, _ in spec.edges:
+    for points, _head, _offset in spec.edges:
         xs += [p[0] for p in points]
         ys += [p[1] for p in points]
     return min(xs) - 0.15, max(xs) + 0.15, min(ys) - 0.25, 0.35
@@ -327,11 +332,12 @@ def draw(spec, ax=None):
 def draw_row(specs):
     """Diagrams side by side, tops aligned, all at the same scale (so every font has the same size)."""
     sizes = [spec_size(spec) for spec in specs]
-    width, height = sum(w for w, _ in sizes), max(h for _, h in sizes)
+    width, height = sum(w for w, _h in sizes), max(h for _w, h in sizes)
     fig = new_figure(width, height)
     left = 0.0
     for spec, (w, h) in zip(specs, sizes):
         Diagram(fig.add_axes((left / width, 1 - h / height, w / width, h / height))).update(spec)
         left += w
-    fig.alt_text = f"{len(specs)} block diagrams side by side. " + " ".join(spec.describe() for spec in specs)
+    side_by_side = ngettext("{n} block diagram side by side.", "{n} block diagrams side by side.", len(specs))
+    fig.alt_text = " ".join([side_by_side.format(n=len(specs)), *(spec.describe() for spec in specs)])
     return fig

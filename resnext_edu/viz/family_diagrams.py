@@ -18,6 +18,7 @@ from torch import nn
 
 from ..checks import check_choice
 from ..family import InceptionResNetA, InvertedResidual, Res2NetBlock, ResNeStBlock, SEResNeXtBlock
+from ..i18n import N_, _, ngettext
 from .block_diagrams import block_spec
 from .engine import (BOX_H, OP_H, ROW, Spec, conv_label, draw, draw_row, fc_label, halves, meta_block,
                      pool_label, shortcut_boxes)
@@ -40,8 +41,8 @@ def _se_branch(spec, last, se):
     """SE's squeeze and excitation beside the main path (Hu et al. 2018, Fig. 3); returns the ⊗ (scale)."""
     x, branch_y = 2.05, last.y - 0.55
     y0 = branch_y - 0.5
-    nodes = [spec.op(x, y0, "global pool", 1.5), spec.box(x, y0 - ROW, fc_label(se.fc1), 1.5),
-             spec.box(x, y0 - 2 * ROW, fc_label(se.fc2), 1.5), spec.op(x, y0 - 3 * ROW, "sigmoid", 1.5)]
+    nodes = [spec.op(x, y0, _("global pool"), 1.5), spec.box(x, y0 - ROW, fc_label(se.fc1), 1.5),
+             spec.box(x, y0 - 2 * ROW, fc_label(se.fc2), 1.5), spec.op(x, y0 - 3 * ROW, _("sigmoid"), 1.5)]
     spec.chain(nodes)
     spec.line(last.bottom(), (0, branch_y), (x, branch_y))
     spec.arrow((x, branch_y), nodes[0].top())
@@ -54,7 +55,7 @@ def _se_branch(spec, last, se):
 def _spec_se(in_channels=256, out_channels=None, cardinality=32, bottleneck_width=4, reduction=16, stride=1):
     out_channels = in_channels if out_channels is None else out_channels
     block = meta_block(SEResNeXtBlock, in_channels, out_channels, cardinality, bottleneck_width, stride, reduction)
-    spec = Spec("SE-ResNeXt block")
+    spec = Spec(_("SE-ResNeXt block"))
     projection = shortcut_boxes(block.downsample)
     xs = -1.7 if projection else -1.45
     split = spec.input(0, in_channels, xs, 0)
@@ -62,7 +63,7 @@ def _spec_se(in_channels=256, out_channels=None, cardinality=32, bottleneck_widt
     main = _main_path(spec, 0, split, [conv_label(block.conv1), conv_label(conv2, f"grp={conv2.groups}", halves(conv2)),
                                        conv_label(block.conv3)])
     scale = _se_branch(spec, main[-1], block.se)
-    spec.add("text", -0.2, scale.y + 0.3, "scale", ha="right", style="italic")
+    spec.add("text", -0.2, scale.y + 0.3, _("scale"), ha="right", style="italic")
     total = spec.output(0, scale.y - ROW, out_channels, xs, projection)
     spec.chain([scale, total])
     return spec
@@ -73,22 +74,22 @@ def _spec_resnest(in_channels=256, out_channels=None, cardinality=1, bottleneck_
     block = meta_block(ResNeStBlock, in_channels, out_channels, cardinality, bottleneck_width, radix, stride)
     attention = block.conv2  # SplitAttention: K cardinal groups, R splits each
     k, r, w = attention.cardinality, attention.radix, block.conv1.out_channels
-    spec = Spec("ResNeSt block (split attention)")
+    spec = Spec(_("ResNeSt block (split attention)"))
     projection = shortcut_boxes(block.downsample)
     xs = -1.75 if projection else -1.45
     split = spec.input(0, in_channels, xs, 0)
     conv1, grouped = _main_path(spec, 0, split, [conv_label(block.conv1),
                                                  conv_label(attention.conv, f"grp={attention.conv.groups}")])
-    splits = spec.op(0, grouped.y - ROW, f"{r} split{'s' if r > 1 else ''} of {w}")
+    splits = spec.op(0, grouped.y - ROW, ngettext("{r} split of {w}", "{r} splits of {w}", r).format(r=r, w=w))
     spec.chain([grouped, splits])
     xa, grp = 2.2, f"grp={k}" if k > 1 else ""  # attention column: fuse the splits, pool, two fc, softmax
-    attn = [spec.op(xa, splits.y, "sum of splits", 1.5), spec.op(xa, splits.y - ROW, "global pool", 1.5),
+    attn = [spec.op(xa, splits.y, _("sum of splits"), 1.5), spec.op(xa, splits.y - ROW, _("global pool"), 1.5),
             spec.box(xa, splits.y - 2 * ROW, fc_label(attention.fc1, grp), 1.5),
             spec.box(xa, splits.y - 3 * ROW, fc_label(attention.fc2, grp), 1.5),
-            spec.op(xa, splits.y - 4 * ROW, "softmax over radix" if r > 1 else "sigmoid", 1.5)]
+            spec.op(xa, splits.y - 4 * ROW, _("softmax over radix") if r > 1 else _("sigmoid"), 1.5)]
     spec.arrow(splits.right(), attn[0].left())
     spec.chain(attn)
-    weighted = spec.op(0, attn[-1].y, "weighted sum of splits" if r > 1 else "scale")
+    weighted = spec.op(0, attn[-1].y, _("weighted sum of splits") if r > 1 else _("scale"))
     spec.arrow(attn[-1].left(), weighted.right())
     shown = min(r, MAX_SPLITS)  # one line per split (the radix), so R is visible
     for x in [0.0] if shown == 1 else [-0.5 + i / (shown - 1) for i in range(shown)]:
@@ -113,8 +114,8 @@ def _spec_res2net(in_channels=256, out_channels=None, cardinality=1, bottleneck_
     cols = [i * 1.05 for i in range(len(drawn) + gap + 1)]
     conv_cols = cols[:2] + cols[3:-1] if gap else cols[:-1]
     xc = cols[-1] / 2
-    title = "Res2NeXt block" if groups > 1 else "Res2Net block"
-    spec = Spec(title + (" (first of a stage)" if first else ""))
+    title = _("Res2NeXt block") if groups > 1 else _("Res2Net block")
+    spec = Spec(_("{title} (first of a stage)").format(title=title) if first else title)
     projection = shortcut_boxes(block.downsample)
     xs = -1.15 if projection else -0.85
     split = spec.input(xc, in_channels, xs, xc)
@@ -146,7 +147,7 @@ def _spec_res2net(in_channels=256, out_channels=None, cardinality=1, bottleneck_
         ends.append(pool)
     else:
         spec.arrow((cols[-1], fan), (cols[-1], concat_y + OP_H / 2))
-    concat = spec.op(xc, concat_y, "concatenate", cols[-1] + 0.95)
+    concat = spec.op(xc, concat_y, _("concatenate"), cols[-1] + 0.95)
     for b in ends:
         spec.arrow(b.bottom(), (b.x, concat.top()[1]))
     conv3 = spec.box(xc, concat_y - ROW, conv_label(block.conv3))
@@ -157,7 +158,7 @@ def _spec_res2net(in_channels=256, out_channels=None, cardinality=1, bottleneck_
 
 def _spec_rexnet(in_channels=50, out_channels=61, expansion=6, stride=1, se_ratio=1 / 12):
     block = meta_block(InvertedResidual, in_channels, out_channels, expansion, stride, se_ratio)
-    spec = Spec("ReXNet block (inverted residual)")
+    spec = Spec(_("ReXNet block (inverted residual)"))
     xs = -1.45 if block.use_shortcut else None
     split = spec.input(0, in_channels, xs, 0)
     main = []
@@ -166,21 +167,22 @@ def _spec_rexnet(in_channels=50, out_channels=61, expansion=6, stride=1, se_rati
         main += [expand, spec.op(0, expand.y - ROW, "SiLU", 0.9)]
     dw = block.conv_dw.conv
     y = (main[-1].y if main else split + 0.3) - ROW
-    main.append(spec.box(0, y, conv_label(dw, "depthwise", halves(dw))))
+    main.append(spec.box(0, y, conv_label(dw, _("depthwise"), halves(dw))))
     spec.arrow((0, split), main[0].top())
     spec.chain(main)
     last = main[-1] if block.se is None else _se_branch(spec, main[-1], block.se)
     relu6 = spec.op(0, last.y - ROW, "ReLU6", 0.9)
-    project = spec.box(0, relu6.y - ROW, conv_label(block.conv_pwl.conv, "linear"))
+    project = spec.box(0, relu6.y - ROW, conv_label(block.conv_pwl.conv, _("linear")))
     spec.arrow(last.bottom(), relu6.top())
     spec.chain([relu6, project])
     y_sum = project.y - ROW
     if block.use_shortcut:
-        note = f"adds to channels 1–{in_channels} of {out_channels}" if in_channels < out_channels else ""
+        note = (_("adds to channels 1–{n} of {out}").format(n=in_channels, out=out_channels)
+                if in_channels < out_channels else "")
         spec.chain([project, spec.output(0, y_sum, out_channels, xs, note=note)])
     else:  # stride 2 or fewer channels: no shortcut at all
         spec.arrow(project.bottom(), (0, y_sum + 0.2))
-        spec.add("text", 0, y_sum, f"{out_channels}-d out (no shortcut)")
+        spec.add("text", 0, y_sum, _("{channels}-d out (no shortcut)").format(channels=out_channels))
     return spec
 
 
@@ -189,7 +191,7 @@ def _spec_inception_resnet_a(in_channels=320, scale=0.17):
     branches = [[conv_label(m) for m in branch.modules() if isinstance(m, nn.Conv2d)]
                 for branch in (block.branch0, block.branch1, block.branch2)]
     cols, xc, xs = [0.0, 1.3, 2.6], 1.3, -1.0
-    spec = Spec("Inception-ResNet-A (35×35 grid)")
+    spec = Spec(_("Inception-ResNet-A (35×35 grid)"))
     split = spec.input(xc, in_channels, xs, cols[-1])
     y0 = split - 0.55
     ends = []
@@ -198,10 +200,10 @@ def _spec_inception_resnet_a(in_channels=320, scale=0.17):
         spec.arrow((x, split), nodes[0].top())
         spec.chain(nodes)
         ends.append(nodes[-1])
-    concat = spec.op(xc, y0 - 3 * ROW, "concatenate", 3.8)
+    concat = spec.op(xc, y0 - 3 * ROW, _("concatenate"), 3.8)
     for b in ends:
         spec.arrow(b.bottom(), (b.x, concat.top()[1]))
-    conv = spec.box(xc, concat.y - ROW, conv_label(block.conv2d, "linear"))
+    conv = spec.box(xc, concat.y - ROW, conv_label(block.conv2d, _("linear")))
     scaled = spec.op(xc, conv.y - ROW, f"× {block.scale:g}", 0.9)
     total = spec.output(xc, scaled.y - ROW, block.conv2d.out_channels, xs)
     spec.chain([concat, conv, scaled, total])
@@ -214,7 +216,7 @@ SPECS = {"se": _spec_se, "resnest": _spec_resnest, "res2net": _spec_res2net, "re
 
 def family_spec(kind, **config):
     """The diagram of one block as nodes and edges; the block, built on the meta device, validates config."""
-    check_choice("kind", kind, KINDS, what="is not a family block")
+    check_choice("kind", kind, KINDS, what=N_("is not a family block"))
     return SPECS[kind](**config)
 
 

@@ -14,6 +14,7 @@ from PIL import Image
 from torch import nn
 
 from ..checks import check_size
+from ..i18n import _
 from .figures import new_figure
 
 MEAN = torch.tensor([0.485, 0.456, 0.406])  # ImageNet statistics, as torchvision's transforms use
@@ -43,8 +44,8 @@ def _grouped_layer(module):
     for m in module.modules():  # e.g. the 3x3 conv inside a form (c) block
         if isinstance(m, nn.Conv2d) and m.groups > 1:
             return m, m.groups
-    raise ValueError(f"found no grouped convolution in {type(module).__name__}; pass an nn.Conv2d "
-                     f"with groups > 1 or a module that contains one (a form (c) block)")
+    raise ValueError(_("found no grouped convolution in {name}; pass an nn.Conv2d with groups > 1 or a module "
+                       "that contains one (a form (c) block)").format(name=type(module).__name__))
 
 
 def _in_channels(module):
@@ -53,7 +54,8 @@ def _in_channels(module):
         return module.in_channels
     convs = [m for m in module.modules() if isinstance(m, nn.Conv2d)]
     if not convs:
-        raise ValueError(f"{type(module).__name__} has no Conv2d to tell its number of input channels")
+        raise ValueError(_("{name} has no Conv2d to tell its number of input channels").format(
+            name=type(module).__name__))
     if isinstance(getattr(module, "groups", None), int) and len(convs) == module.groups:
         return sum(c.in_channels for c in convs)  # one small conv per group, side by side
     return convs[0].in_channels
@@ -64,7 +66,7 @@ def _as_input(image, channels):
     if image.dim() == 3:
         image = image.unsqueeze(0)
     if image.dim() != 4 or image.shape[0] != 1:
-        raise ValueError(f"image should have shape (1, C, H, W), got {tuple(image.shape)}")
+        raise ValueError(_("image should have shape (1, C, H, W), got {shape}").format(shape=tuple(image.shape)))
     if image.shape[1] == channels:
         return image
     repeats = -(-channels // image.shape[1])  # ceil
@@ -105,9 +107,10 @@ def show_group_features(block_or_conv, image=None, groups_to_show=None, channels
     groups_to_show = list(groups_to_show)
     for g in groups_to_show:
         if isinstance(g, bool) or not isinstance(g, int) or not 0 <= g < groups:
-            raise ValueError(f"group {g!r} does not exist; this layer has groups 0 to {groups - 1}")
+            raise ValueError(_("group {g!r} does not exist; this layer has groups 0 to {last}").format(
+                g=g, last=groups - 1))
     if not groups_to_show:
-        raise ValueError("groups_to_show is empty; pass at least one group number")
+        raise ValueError(_("groups_to_show is empty; pass at least one group number"))
     in_per_group = _in_channels(_grouped_layer(block_or_conv)[0]) // groups
     cols = min(channels_per_group, per_group)
     fig = new_figure(0.6 + 1.3 * cols, 0.4 + 1.4 * len(groups_to_show), layout="constrained")
@@ -116,11 +119,12 @@ def show_group_features(block_or_conv, image=None, groups_to_show=None, channels
         for j, ax in enumerate(row):
             c = g * per_group + j  # output channel: group g owns channels g·C_out/g ..
             ax.imshow(out[0, c].numpy(), cmap="gray")
-            ax.set_title(f"channel {c}", fontsize=7)
+            ax.set_title(_("channel {c}").format(c=c), fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
         first, last = g * in_per_group, (g + 1) * in_per_group - 1
-        inputs = f"input {first}" if first == last else f"inputs {first}–{last}"
-        row[0].set_ylabel(f"group {g}\n{inputs}", fontsize=8)
-    fig.suptitle(f"groups={groups}: each row sees only its own slice of the inputs", fontsize=9)
+        inputs = (_("input {first}").format(first=first) if first == last
+                  else _("inputs {first}–{last}").format(first=first, last=last))
+        row[0].set_ylabel(_("group {g}\n{inputs}").format(g=g, inputs=inputs), fontsize=8)
+    fig.suptitle(_("groups={groups}: each row sees only its own slice of the inputs").format(groups=groups), fontsize=9)
     return fig

@@ -10,6 +10,8 @@ import io
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ..i18n import _
+
 PNG = dict(format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
 
 
@@ -30,8 +32,8 @@ def show(fig, alt=None):
 
     alt = alt or getattr(fig, "alt_text", None)
     if not alt or not str(alt).strip():
-        raise ValueError("show(fig, alt) needs alt text: a sentence that says what the figure shows, "
-                         "for readers who cannot see it")
+        raise ValueError(_("show(fig, alt) needs alt text: a sentence that says what the figure shows, "
+                           "for readers who cannot see it"))
     buf = io.BytesIO()
     fig.savefig(buf, **PNG)
     if fig.canvas.manager is not None:  # made by pyplot: do not let the inline backend show it again

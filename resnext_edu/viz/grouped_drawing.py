@@ -20,9 +20,10 @@ from matplotlib.patches import Rectangle
 
 from ..checks import check_divides, check_size, divisors
 from ..complexity import grouped_conv_cost
+from ..i18n import N_, _, get_language
 from .figures import new_figure
 from .masks import mask_title
-from .style import COLORS, GREY, PALETTE
+from .style import COLORS, FAMILIES, GREY, PALETTE, register_korean_font
 
 WIDTH, HEIGHT = 800, 276  # the viewBox; the same in both modes, so toggling the shuffle never resizes it
 LEFT, RIGHT = 96, 10  # room for the row labels on the left
@@ -37,12 +38,12 @@ ROWS = {  # top y of each row: plain = one layer, shuffle = conv 1, shuffle, con
 
 def check_layer(channels, groups, kernel_size=3, spatial=(56, 56)):
     """Raise ValueError unless the picture can be drawn: 2 ≤ channels ≤ 32 and groups divides channels."""
-    check_size("channels", channels, minimum=2, maximum=MAX_CHANNELS, why="the picture draws one box per channel")
+    check_size("channels", channels, minimum=2, maximum=MAX_CHANNELS, why=N_("the picture draws one box per channel"))
     check_size("groups", groups)
     check_divides("groups", groups, "channels", channels)
     check_size("kernel_size", kernel_size)
     if len(spatial) != 2:
-        raise ValueError(f"spatial={spatial!r} should be (H, W)")
+        raise ValueError(_("spatial={spatial!r} should be (H, W)").format(spatial=spatial))
     for name, value in zip(("H", "W"), spatial):
         check_size(f"spatial {name}", value)
 
@@ -120,7 +121,7 @@ def grouped_conv_drawing(channels=16, groups=4, shuffle=False, kernel_size=3, sp
     n = channels // groups
     inputs = _row("input", 0, rows["input"], ROW_H, channels, [i // n for i in range(channels)],
                   [group_color(i // n) for i in range(channels)], "in")
-    filters, hidden, links, boxes, labels = [], [], [], [], [dict(text="input", x=8, y=rows["input"] + 12)]
+    filters, hidden, links, boxes, labels = [], [], [], [], [dict(text=_("input"), x=8, y=rows["input"] + 12)]
     sources = inputs
     if shuffle:
         f1, mid, l1, b1 = _layer(1, inputs, channels, groups, rows["filter1"], "c1", kind="hidden")
@@ -132,18 +133,18 @@ def grouped_conv_drawing(channels=16, groups=4, shuffle=False, kernel_size=3, sp
             s["source"] = c
         links = l1 + [[mid[c]["id"], s["id"], "shuffle"] for s, c in zip(shuffled, order)]
         filters, hidden, boxes, sources = f1, mid + shuffled, b1, shuffled
-        labels += [dict(text="conv 1", x=8, y=rows["hidden"] + 12),
-                   dict(text="shuffle", x=8, y=(rows["hidden"] + ROW_H + rows["shuffled"]) / 2 + 4),
-                   dict(text="shuffled", x=8, y=rows["shuffled"] + 12)]
+        labels += [dict(text=_("conv 1"), x=8, y=rows["hidden"] + 12),
+                   dict(text=_("shuffle"), x=8, y=(rows["hidden"] + ROW_H + rows["shuffled"]) / 2 + 4),
+                   dict(text=_("shuffled"), x=8, y=rows["shuffled"] + 12)]
     layer = 2 if shuffle else 1
     f2, outputs, l2, b2 = _layer(layer, sources, channels, groups, rows["filter"], "out")
     filters, links, boxes = filters + f2, links + l2, boxes + b2
-    labels.append(dict(text="conv 2" if shuffle else "output", x=8, y=rows["output"] + 12))
+    labels.append(dict(text=_("conv 2") if shuffle else _("output"), x=8, y=rows["output"] + 12))
     labels += [dict(text=str(o["index"]), x=round(o["x"] + o["w"] / 2, 2), y=rows["output"] + ROW_H + 12,
                     anchor="middle", size=9) for o in outputs]
     for box in b2:  # a group's name under it, where it fits
         if box["w"] >= 44:
-            labels.append(dict(text=f"group {box['group']}", x=round(box["x"] + box["w"] / 2, 2),
+            labels.append(dict(text=_("group {g}").format(g=box["group"]), x=round(box["x"] + box["w"] / 2, 2),
                                y=rows["output"] + ROW_H + 26, anchor="middle", size=9))
     drawing = dict(channels=channels, groups=groups, shuffle=bool(shuffle), kernel_size=kernel_size,
                    spatial=list(spatial), group_width=n, width=WIDTH, height=HEIGHT, inputs=inputs,
@@ -174,11 +175,11 @@ def draw_grouped_conv(drawing, ax=None, selected=None):
         ax.add_patch(Rectangle((box["x"], box["y"]), box["w"], box["h"], fill=False, linestyle=(0, (3, 2)),
                                linewidth=0.8 * pt, edgecolor=box["color"], alpha=0.25 if lit is not None else 0.9))
     drawn = [link for link in drawing["links"] if link[2] != "makes"]
-    ax.add_collection(LineCollection([_centre_line(boxes[a], boxes[b]) for a, b, _ in drawn], colors=EDGE_GREY,
+    ax.add_collection(LineCollection([_centre_line(boxes[a], boxes[b]) for a, b, _kind in drawn], colors=EDGE_GREY,
                                      linewidths=0.6 * pt, alpha=0.2 if lit is not None else 0.6))
     bright = [link for link in lit_links if link[2] != "makes"]
-    ax.add_collection(LineCollection([_centre_line(boxes[a], boxes[b]) for a, b, _ in bright],
-                                     colors=[boxes[a]["color"] for a, _, _ in bright], linewidths=1.6 * pt))
+    ax.add_collection(LineCollection([_centre_line(boxes[a], boxes[b]) for a, b, _kind in bright],
+                                     colors=[boxes[a]["color"] for a, _b, _kind in bright], linewidths=1.6 * pt))
     for box in boxes.values():
         width = 2.0 if box["id"] == f"out:{selected}" else 0.5  # the selected output stands out
         ax.add_patch(Rectangle((box["x"], box["y"]), box["w"], box["h"], facecolor=box["color"],
@@ -200,16 +201,18 @@ def grouping_caption(channels, groups, spatial=(56, 56), kernel_size=3):
     h, w = spatial
     k, n = kernel_size, channels // groups
     params, macs = grouped_conv_cost(channels, groups, spatial, kernel_size)
-    return (f"each output reads {n:,} of {channels:,} inputs\n"
-            f"params = k·k·(C_in/g)·C_out = {k}·{k}·({channels}/{groups})·{channels} = {params:,}\n"
-            f"MACs = params · H·W = {params:,} · {h}·{w} = {macs:,}")
+    return "\n".join([
+        _("each output reads {n:,} of {channels:,} inputs").format(n=n, channels=channels),
+        _("params = k·k·(C_in/g)·C_out = {k}·{k}·({channels}/{groups})·{channels} = {params:,}").format(
+            k=k, channels=channels, groups=groups, params=params),
+        _("MACs = params · H·W = {params:,} · {h}·{w} = {macs:,}").format(params=params, h=h, w=w, macs=macs)])
 
 
 def shuffle_caption(drawing, output):
     """What the shuffle changes for one output of conv 2 (Zhang et al. 2018, Sec. 3.1)."""
     reach, c, n = len(drawing["uses"][output]), drawing["channels"], drawing["group_width"]
-    return (f"output {output} of conv 2 reaches {reach} of {c} inputs ({reach // n} groups of conv 1); "
-            f"without the shuffle, {n}")
+    return _("output {output} of conv 2 reaches {reach} of {c} inputs ({groups} groups of conv 1); "
+             "without the shuffle, {n}").format(output=output, reach=reach, c=c, groups=reach // n, n=n)
 
 
 def gif_steps(channels=16, groups_list=None, shuffle_groups=None):
@@ -220,7 +223,8 @@ def gif_steps(channels=16, groups_list=None, shuffle_groups=None):
     """
     groups_list = divisors(channels) if groups_list is None else list(groups_list)
     if not groups_list:
-        raise ValueError(f"groups_list={groups_list!r} should hold at least one groups value")
+        raise ValueError(_("groups_list={groups_list!r} should hold at least one groups value").format(
+            groups_list=groups_list))
     if shuffle_groups is None:
         shuffle_groups = max(g for g in divisors(channels) if g * g <= channels)
     return [(g, False) for g in groups_list] + [(shuffle_groups, True)]
@@ -231,14 +235,16 @@ def grouping_alt_text(channels=16, steps=None, selected=5, kernel_size=3):
     steps = gif_steps(channels) if steps is None else steps
     plain = ", ".join(str(g) for g, s in steps if not s)
     k = f"{kernel_size}x{kernel_size}"
-    text = (f"Animation of a {k} convolution with {channels} input and output channels, one frame per groups value "
-            f"({plain}): the input channels are coloured by group, and the lines into output channel {selected}, "
-            f"one per {k} kernel it reads, fall from all inputs to one as the groups grow, with the params and MACs.")
+    text = _("Animation of a {k} convolution with {channels} input and output channels, one frame per groups value "
+             "({plain}): the input channels are coloured by group, and the lines into output channel {selected}, "
+             "one per {k} kernel it reads, fall from all inputs to one as the groups grow, with the params and "
+             "MACs.").format(k=k, channels=channels, plain=plain, selected=selected)
     for g, shuffle in steps:
         if shuffle:
             reach = len(grouped_conv_drawing(channels, g, True, kernel_size)["uses"][selected])
-            text += (f" Then a channel shuffle (ShuffleNet) between two layers with {g} groups: output {selected} "
-                     f"reaches {reach} of {channels} inputs instead of {channels // g}.")
+            text += " " + _("Then a channel shuffle (ShuffleNet) between two layers with {g} groups: output {selected} "
+                            "reaches {reach} of {channels} inputs instead of {n}.").format(
+                g=g, selected=selected, reach=reach, channels=channels, n=channels // g)
     return text
 
 
@@ -249,15 +255,23 @@ def grouping_frame(channels, groups, shuffle=False, selected=5, spatial=(56, 56)
     ax = fig.add_axes((0.0, 0.16, 1.0, 8.0 * HEIGHT / WIDTH / 4.0))  # full width, the viewBox's aspect
     draw_grouped_conv(drawing, ax=ax, selected=selected)
     title = mask_title(groups, channels).replace("\n", " ")
-    fig.text(0.02, 0.95, title + (", twice, with a channel shuffle between" if shuffle else ""), fontsize=11,
+    fig.text(0.02, 0.95, title + (_(", twice, with a channel shuffle between") if shuffle else ""), fontsize=11,
              va="top", weight="bold")
     caption = grouping_caption(channels, groups, spatial, kernel_size)
     if shuffle:
         formulas = caption.split("\n")[1:]
-        per_layer = [f.replace(" = ", " per layer = ", 1) for f in formulas]
+        per_layer = [f.replace(" = ", _(" per layer = "), 1) for f in formulas]
         caption = "\n".join([shuffle_caption(drawing, selected)] + per_layer)
-    fig.text(0.02, 0.03, caption, fontsize=9, family="monospace", va="bottom")
+    fig.text(0.02, 0.03, caption, fontsize=9, family=_caption_family(), va="bottom")
     return fig
+
+
+def _caption_family():
+    """Monospace for the formulas; in Korean with the course's Hangul font after it, for the words (style.py)."""
+    if get_language() == "en":
+        return "monospace"
+    register_korean_font()
+    return ["DejaVu Sans Mono", *FAMILIES[get_language()]]
 
 
 def save_grouping_gif(path, channels=16, groups_list=None, spatial=(56, 56), kernel_size=3, fps=1,
@@ -267,10 +281,11 @@ def save_grouping_gif(path, channels=16, groups_list=None, spatial=(56, 56), ker
 
     check_size("fps", fps)
     steps = gif_steps(channels, groups_list, shuffle_groups)
-    for g, _ in steps:
+    for g, _shuffle in steps:
         check_layer(channels, g, kernel_size, spatial)
     if not 0 <= selected < channels:
-        raise ValueError(f"selected={selected!r} should be an output channel from 0 to {channels - 1}")
+        raise ValueError(_("selected={selected!r} should be an output channel from 0 to {last}").format(
+            selected=selected, last=channels - 1))
     frames = []
     for g, shuffle in steps:
         fig = grouping_frame(channels, g, shuffle, selected, spatial, kernel_size)

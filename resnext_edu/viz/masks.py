@@ -12,6 +12,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.ticker import MaxNLocator
 
 from ..checks import check_divides, check_size, divisors
+from ..i18n import _
 from .figures import new_figure
 from .style import PALETTE
 
@@ -37,15 +38,15 @@ def weight_mask(in_channels, out_channels, groups):
 def mask_title(groups, channels=None):
     """'groups=4: 1/4 of the weights', the share of a dense layer's weights that a grouped one keeps."""
     if groups == 1:
-        return "groups=1: all of the weights"
-    depthwise = "\n(depthwise: one input per output)" if groups == channels else ""
-    return f"groups={groups}: 1/{groups} of the weights{depthwise}"
+        return _("groups=1: all of the weights")
+    depthwise = "\n" + _("(depthwise: one input per output)") if groups == channels else ""
+    return _("groups={groups}: 1/{groups} of the weights").format(groups=groups) + depthwise
 
 
 def mask_axes(ax, in_channels, out_channels):
     """Channel numbers on the axes of a mask picture, and a faint line between neighbouring channels."""
-    ax.set_xlabel("input channel", fontsize=8)
-    ax.set_ylabel("output channel", fontsize=8)
+    ax.set_xlabel(_("input channel"), fontsize=8)
+    ax.set_ylabel(_("output channel"), fontsize=8)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
     if max(in_channels, out_channels) <= 64:  # denser grids would be solid grey
