@@ -98,6 +98,19 @@ def test_readme_has_the_two_commands_and_a_current_course_map():
     assert render(readme) == readme, "README's course map is stale: run python scripts/update_readme.py"
 
 
+def test_the_korean_readme_maps_the_korean_notebooks_and_each_readme_links_the_other():
+    readme, korean = ((ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "README.ko.md"))
+    assert "](README.ko.md)" in readme and "](README.md)" in korean
+    assert "\nmake lab\n" in korean and "\nmake test\n" in korean
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from update_readme import render
+    assert render(korean, "ko") == korean, "README.ko.md's course map is stale: run python scripts/update_readme.py"
+    table = korean.split("<!-- course-map:start -->")[1].split("<!-- course-map:end -->")[0]
+    links = re.findall(r"\]\((notebooks/ko/[^)]+\.ipynb)\)", table)
+    assert len(links) == 8 and all((ROOT / link).is_file() for link in links)
+    assert table.count("urlpath=lab/tree/notebooks/ko/") == 8
+
+
 def test_every_notebook_is_in_the_map_and_every_link_exists():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
