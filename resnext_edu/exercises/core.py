@@ -9,6 +9,8 @@ import html
 import inspect
 import math
 
+from ..i18n import N_, _
+
 __all__ = ["CS", "EqualityProblem", "Feedback", "FunctionProblem", "Incorrect", "MultipleChoiceProblem", "Problem",
            "bind_exercises", "____"]
 
@@ -36,6 +38,7 @@ class Feedback:
 
     COLOURS = {"Correct": "#2e7d32", "Incorrect": "#c62828", "Not attempted": "#6d4c41",
                "Hint": "#1565c0", "Solution": "#6a1b9a"}
+    LABELS = (N_("Correct"), N_("Incorrect"), N_("Not attempted"), N_("Hint"), N_("Solution"))  # shown as _(label)
 
     def __init__(self, label, message, code=None):
         self.label, self.message, self.code = label, message, code
@@ -44,8 +47,17 @@ class Feedback:
     def correct(self):
         return self.label == "Correct"
 
+    @property
+    def shown_label(self):
+        """The label in the current language; `label` itself stays English ("Correct", "Hint 2"), a key."""
+        kind, _sep, n = self.label.rpartition(" ")
+        if kind == "Hint" and n.isdigit():
+            return _("Hint {n}").format(n=n)
+        return _(self.label)
+
     def __repr__(self):
-        text = f"{self.label}: {self.message}" if self.message else f"{self.label}:"
+        label = self.shown_label
+        text = f"{label}: {self.message}" if self.message else f"{label}:"
         return text + (f"\n{self.code}" if self.code else "")
 
     def _repr_html_(self):
@@ -55,7 +67,7 @@ class Feedback:
         body = html.escape(self.message)
         code = f'<pre style="color:#1a1a1a;background:#f5f5f5">{html.escape(self.code)}</pre>' if self.code else ""
         return (f'<div style="color:#1a1a1a;background:#fff;border-left:4px solid {colour};padding:2px 8px">'
-                f'<b style="color:{colour}">{html.escape(self.label)}:</b> {body}{code}</div>')
+                f'<b style="color:{colour}">{html.escape(self.shown_label)}:</b> {body}{code}</div>')
 
 
 def _show(feedback):
@@ -74,18 +86,20 @@ class Problem:
     _solution = CS("")   # runnable code that sets `_var`
     _setup = CS("")      # what the notebook defined before the question; the tests run it first
     _typical_mistake = CS("")  # runnable code a student might write; the tests check it fails helpfully
-    _correct_message = "Well done."
-    _not_attempted = "When you have replaced the ____ in the starter code, `check()` will tell you whether it is right."
+    _correct_message = N_("Well done.")
+    _not_attempted = N_("When you have replaced the ____ in the starter code, `check()` will tell you whether it is "
+                        "right.")
 
     def evaluate(self, value):
         """Feedback for a value, without showing it (tests call this)."""
         if value is _MISSING or value is None or isinstance(value, _Blank):
-            return Feedback("Not attempted", f"You haven't set `{self._var}` yet. {self._not_attempted}")
+            return Feedback("Not attempted", _("You haven't set `{var}` yet. {not_attempted}").format(
+                var=self._var, not_attempted=_(self._not_attempted)))
         try:
             self._check(value)
         except Incorrect as e:
             return Feedback("Incorrect", str(e))
-        return Feedback("Correct", self._correct_message)
+        return Feedback("Correct", _(self._correct_message))  # a message built at run time is translated already
 
     def check(self, value=_MISSING):
         """Check your answer: reads the notebook variable named by the question."""
@@ -96,11 +110,11 @@ class Problem:
     def hint(self, n=1):
         """Show hint n (1 is a nudge; the last one is close to the answer)."""
         if not self._hints:
-            return _show(Feedback("Hint", "There is no hint for this one: re-read the section above."))
+            return _show(Feedback("Hint", _("There is no hint for this one: re-read the section above.")))
         n = max(1, min(int(n), len(self._hints)))
-        text = self._hints[n - 1]
+        text = _(self._hints[n - 1])
         if n < len(self._hints):
-            text += f" (For another hint, call `.hint({n + 1})`)"
+            text += _(" (For another hint, call `.hint({n})`)").format(n=n + 1)
         _show(Feedback("Hint" if len(self._hints) == 1 else f"Hint {n}", text))
 
     def solution(self):
@@ -123,13 +137,15 @@ class EqualityProblem(Problem):
         expected = self._expected
         if isinstance(expected, (int, float)) and not isinstance(expected, bool):
             if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise Incorrect(f"Expected a number, but `{self._var}` is a {type(value).__name__} ({value!r}).")
+                raise Incorrect(_("Expected a number, but `{var}` is a {kind} ({value!r}).").format(
+                    var=self._var, kind=type(value).__name__, value=value))
             if math.isclose(value, expected, rel_tol=self._rel_tol, abs_tol=0 if self._rel_tol else 1e-9):
                 return
         elif value == expected:
             return
-        advice = self._mistakes.get(value, "Compare your working with the section above, or call `.hint()`.")
-        raise Incorrect(f"`{self._var}` is {_fmt(value)}{self._unit}, which is not right. {advice}")
+        advice = _(self._mistakes.get(value, N_("Compare your working with the section above, or call `.hint()`.")))
+        raise Incorrect(_("`{var}` is {value}{unit}, which is not right. {advice}").format(
+            var=self._var, value=_fmt(value), unit=_(self._unit) if self._unit else "", advice=advice))
 
 
 class FunctionProblem(Problem):
@@ -143,7 +159,8 @@ class FunctionProblem(Problem):
         if callable(value) and not isinstance(value, type) and not hasattr(value, "forward"):
             try:
                 if isinstance(value(*self._sample_args()), _Blank):
-                    return Feedback("Not attempted", f"Your `{self._var}` still returns ____. {self._not_attempted}")
+                    return Feedback("Not attempted", _("Your `{var}` still returns ____. {not_attempted}").format(
+                        var=self._var, not_attempted=_(self._not_attempted)))
             except Exception:  # noqa: BLE001  _check reports what went wrong
                 pass
         return super().evaluate(value)
@@ -153,32 +170,35 @@ class FunctionProblem(Problem):
         that is not a `returns` (a class, if given) is feedback.
 
         should: what the function should do, e.g. "take `block.paths` and return an nn.Conv2d";
-        on_error: advice added when it raises.
+        on_error: advice added when it raises. Both are marked with N_() (or translated with _() when
+        built at run time) and translated here.
         """
+        should = _(should)
         if not callable(value) or isinstance(value, type) or hasattr(value, "forward"):
-            raise Incorrect(f"Expected `{self._var}` to be a function, but it has type {type(value).__name__}. "
-                            f"Define it with `def`: it should {should}.")
+            raise Incorrect(_("Expected `{var}` to be a function, but it has type {kind}. Define it with `def`: "
+                              "it should {should}.").format(var=self._var, kind=type(value).__name__, should=should))
         try:
             result = value(*args)
         except Exception as err:  # noqa: BLE001  show the student what their function raised
             advice = _ERROR_ADVICE.get(type(err), on_error)  # advice that fits the error, else the problem's
-            raise Incorrect(f"Your function raised {type(err).__name__}: {err}. It should {should}. "
-                            + advice) from None
+            raise Incorrect(_("Your function raised {error}: {err}. It should {should}. ").format(
+                error=type(err).__name__, err=err, should=should) + (_(advice) if advice else "")) from None
         if returns is not None and not isinstance(result, returns):
-            raise Incorrect(f"Expected your function to return a {returns.__name__}, but it returned something "
-                            f"of type {type(result).__name__}. It should {should}.")
+            raise Incorrect(_("Expected your function to return a {returns}, but it returned something of type "
+                              "{kind}. It should {should}.").format(returns=returns.__name__,
+                                                                    kind=type(result).__name__, should=should))
         return result
 
 
 # Errors whose cause is in the Python, not in the idea: say what they mean, not what the idea needs.
 _ERROR_ADVICE = {
-    AttributeError: "An AttributeError means your code asked an object for something it does not have: "
-                    "print `type(x)` of the object named in the message, and check the name after the dot "
-                    "(a path's convs are `path.conv1`, `path.conv2`, ...; a conv's weight is `conv.weight`).",
-    NameError: "A NameError means a name is not defined inside your function: define it there, or use "
-               "the function's own arguments.",
-    IndexError: "An IndexError means an index ran past the end of a list or tensor: check `len(...)` or "
-                "`.shape` of what you index, and count from 0.",
+    AttributeError: N_("An AttributeError means your code asked an object for something it does not have: "
+                       "print `type(x)` of the object named in the message, and check the name after the dot "
+                       "(a path's convs are `path.conv1`, `path.conv2`, ...; a conv's weight is `conv.weight`)."),
+    NameError: N_("A NameError means a name is not defined inside your function: define it there, or use "
+                  "the function's own arguments."),
+    IndexError: N_("An IndexError means an index ran past the end of a list or tensor: check `len(...)` or "
+                   "`.shape` of what you index, and count from 0."),
 }
 
 
@@ -213,25 +233,25 @@ class MultipleChoiceProblem(Problem):
 
     @property
     def question(self):
-        """The question's text, as the quiz shows it."""
-        return self._question
+        """The question's text, as the quiz shows it, in the current language."""
+        return _(self._question)
 
     def options(self):
-        """[(letter, option text)], in order."""
-        return list(zip(self.letters(), self._options))
+        """[(letter, option text)], in order, in the current language."""
+        return [(letter, _(text)) for letter, text in zip(self.letters(), self._options)]
 
     @property
     def _correct_message(self):
-        source = f" (Source: {self._source}.)" if self._source else ""
-        return self._feedback[self.letters().index(self._answer)] + source
+        source = _(" (Source: {source}.)").format(source=_(self._source)) if self._source else ""
+        return _(self._feedback[self.letters().index(self._answer)]) + source
 
     def _check(self, value):
         letter = value.strip().lower().rstrip(")") if isinstance(value, str) else value
         if letter not in self.letters():
-            raise Incorrect(f"`{self._var}` is {value!r}, which is not one of the options: choose one of "
-                            f"{', '.join(map(repr, self.letters()))}.")
+            raise Incorrect(_("`{var}` is {value!r}, which is not one of the options: choose one of {letters}.").format(
+                var=self._var, value=value, letters=", ".join(map(repr, self.letters()))))
         if letter != self._answer:
-            raise Incorrect(self._feedback[self.letters().index(letter)])
+            raise Incorrect(_(self._feedback[self.letters().index(letter)]))
 
 
 def _fmt(value):

@@ -10,6 +10,7 @@ from torch import nn
 
 from ..blocks import ResNeXtBlockA
 from ..complexity import block_params
+from ..i18n import N_, _, ngettext
 from .core import CS, EqualityProblem, FunctionProblem, Incorrect, Problem, bind_exercises
 
 
@@ -23,11 +24,11 @@ class PathParams(EqualityProblem):
     _var = "path_params"
     _expected = 2_192
     _hints = (
-        "One path is three convs: 1×1 from 256 to d, 3×3 from d to d, 1×1 from d back to 256, with d = 4. "
-        "A k×k conv from c_in to c_out channels has k·k·c_in·c_out weights.",
-        "Count each conv on its own: the two 1×1 convs have 256·d weights each, the 3×3 conv has 3·3·d·d. "
-        "Leave out the BatchNorms, as the paper's Eq. 4 does.",
-        "With d = 4 each 1×1 conv holds 1,024 weights. Work out the 3×3 conv's share and add the three.",
+        N_("One path is three convs: 1×1 from 256 to d, 3×3 from d to d, 1×1 from d back to 256, with d = 4. "
+           "A k×k conv from c_in to c_out channels has k·k·c_in·c_out weights."),
+        N_("Count each conv on its own: the two 1×1 convs have 256·d weights each, the 3×3 conv has 3·3·d·d. "
+           "Leave out the BatchNorms, as the paper's Eq. 4 does."),
+        N_("With d = 4 each 1×1 conv holds 1,024 weights. Work out the 3×3 conv's share and add the three."),
     )
     _solution = CS("d = 4\npath_params = 256 * d + 3 * 3 * d * d + d * 256  # 1x1 in, 3x3, 1x1 out")
     _typical_mistake = CS(
@@ -35,18 +36,18 @@ class PathParams(EqualityProblem):
         "path_params = sum(p.numel() for p in path.parameters())"
     )
     _mistakes = {
-        2_208: "That count includes the path's two BatchNorms (a scale and a shift per channel). The "
-               "question asks for the convolution weights only, the paper's convention.",
-        1_168: "You left out the path's last 1×1 conv, the one that goes from d back to 256 channels.",
-        2_084: "Look at the 3×3 conv again: from d to d channels it has 3·3·d·d weights, not 3·3·d.",
-        2_064: "That counts one weight per channel pair in the 3×3 conv, d·d. Each pair has a whole 3×3 kernel: "
-               "3·3·d·d weights.",
-        2_048: "You left out the 3×3 conv in the middle of the path, from d to d channels.",
-        70_144: "That is the whole block, all 32 paths. The question asks about one path.",
-        71_168: "That is the whole block with its BatchNorms. The question asks about one path, convs only.",
+        2_208: N_("That count includes the path's two BatchNorms (a scale and a shift per channel). The "
+                  "question asks for the convolution weights only, the paper's convention."),
+        1_168: N_("You left out the path's last 1×1 conv, the one that goes from d back to 256 channels."),
+        2_084: N_("Look at the 3×3 conv again: from d to d channels it has 3·3·d·d weights, not 3·3·d."),
+        2_064: N_("That counts one weight per channel pair in the 3×3 conv, d·d. Each pair has a whole 3×3 kernel: "
+                  "3·3·d·d weights."),
+        2_048: N_("You left out the 3×3 conv in the middle of the path, from d to d channels."),
+        70_144: N_("That is the whole block, all 32 paths. The question asks about one path."),
+        71_168: N_("That is the whole block with its BatchNorms. The question asks about one path, convs only."),
     }
-    _correct_message = ("Right: 2,192 = 1,024 + 144 + 1,024. Most of a thin path's weights sit in its two "
-                        "1×1 convs, and 32 of them make 70,144.")
+    _correct_message = N_("Right: 2,192 = 1,024 + 144 + 1,024. Most of a thin path's weights sit in its two "
+                          "1×1 convs, and 32 of them make 70,144.")
 
 
 class MergeLastConvs(FunctionProblem):
@@ -54,14 +55,14 @@ class MergeLastConvs(FunctionProblem):
 
     _var = "merge_last_convs"
     _hints = (
-        "Path i's last conv maps its d channels h_i to out_channels. One conv that sees all C·d channels "
-        "at once, the concatenation [h_1, ..., h_C], can compute the same sum if its weight is laid out right.",
-        "The weight of a 1×1 conv has shape (out_channels, in_channels, 1, 1). In the merged conv, input "
-        "channels i·d to (i+1)·d - 1 belong to path i, so the C path weights, each (out_channels, d, 1, 1), "
-        "go side by side along the input-channel axis, in path order.",
-        "Build a 1×1 conv from C·d to out_channels channels without a bias, copy the joined weight into it "
-        "(under `torch.no_grad()`, or through `.data`), and return the conv. `torch.cat` joins tensors along "
-        "the dimension you give it.",
+        N_("Path i's last conv maps its d channels h_i to out_channels. One conv that sees all C·d channels "
+           "at once, the concatenation [h_1, ..., h_C], can compute the same sum if its weight is laid out right."),
+        N_("The weight of a 1×1 conv has shape (out_channels, in_channels, 1, 1). In the merged conv, input "
+           "channels i·d to (i+1)·d - 1 belong to path i, so the C path weights, each (out_channels, d, 1, 1), "
+           "go side by side along the input-channel axis, in path order."),
+        N_("Build a 1×1 conv from C·d to out_channels channels without a bias, copy the joined weight into it "
+           "(under `torch.no_grad()`, or through `.data`), and return the conv. `torch.cat` joins tensors along "
+           "the dimension you give it."),
     )
     _setup = CS("block_a = blocks.ResNeXtBlockA(256, 256, cardinality=32, bottleneck_width=4)")
     _solution = CS(
@@ -81,8 +82,8 @@ class MergeLastConvs(FunctionProblem):
         "    conv.weight.data.copy_(weight)\n"
         "    return conv"
     )
-    _correct_message = ("Right: a sum of C convs over separate inputs is one conv over the concatenated "
-                        "input. This is form (b) of Fig. 3, and the step towards form (c) in notebook 03.")
+    _correct_message = N_("Right: a sum of C convs over separate inputs is one conv over the concatenated "
+                          "input. This is form (b) of Fig. 3, and the step towards form (c) in notebook 03.")
 
     @staticmethod
     def _test_block():
@@ -100,22 +101,24 @@ class MergeLastConvs(FunctionProblem):
         c, d, out = 4, 3, 8  # a small test block, so the check is fast and the shapes are easy to read
         block = self._test_block()
         conv = self._call(value, (copy.deepcopy(block.paths),),
-                          "take `block.paths` (a list of C paths) and return an nn.Conv2d", returns=nn.Conv2d)
+                          N_("take `block.paths` (a list of C paths) and return an nn.Conv2d"), returns=nn.Conv2d)
         expected = (out, c * d, 1, 1)
         if tuple(conv.weight.shape) != expected:
-            raise Incorrect(f"For a test block with C = {c} paths of width d = {d} and {out} output channels, "
-                            f"expected a 1×1 conv from C·d = {c * d} to {out} channels, weight shape {expected}, "
-                            f"but yours has weight shape {tuple(conv.weight.shape)}. Concatenate the path "
-                            "weights along the input channels (dim=1), not the outputs (dim=0).")
+            raise Incorrect(_("For a test block with C = {c} paths of width d = {d} and {out} output channels, "
+                              "expected a 1×1 conv from C·d = {cd} to {out} channels, weight shape {expected}, "
+                              "but yours has weight shape {shape}. Concatenate the path weights along the input "
+                              "channels (dim=1), not the outputs (dim=0).").format(
+                                  c=c, d=d, out=out, cd=c * d, expected=expected, shape=tuple(conv.weight.shape)))
         hs = [torch.randn(2, d, 5, 5, generator=torch.Generator().manual_seed(10 + i)) for i in range(c)]
         with torch.no_grad():
             want = sum(path.conv3(h) for path, h in zip(block.paths, hs))
             got = conv(torch.cat(hs, dim=1))
         diff = (want - got).abs().max().item()
         if diff > 1e-4:
-            raise Incorrect(f"Your conv has the right shape, but on the concatenated input it differs from the "
-                            f"sum of the paths by up to {diff:.3g}. Keep the paths in order (path i's weight "
-                            "goes to input channels i·d to (i+1)·d - 1), copy the weights, and use bias=False.")
+            raise Incorrect(_("Your conv has the right shape, but on the concatenated input it differs from the "
+                              "sum of the paths by up to {diff:.3g}. Keep the paths in order (path i's weight "
+                              "goes to input channels i·d to (i+1)·d - 1), copy the weights, and use "
+                              "bias=False.").format(diff=diff))
 
 
 class FirstConvOfPath(FunctionProblem):
@@ -123,14 +126,14 @@ class FirstConvOfPath(FunctionProblem):
 
     _var = "first_conv_of_path"
     _hints = (
-        "The wide block's first conv has C·w output channels, w for each path, and every path reads all of the "
-        "input. Which of the weight's axes, outputs or inputs, do the paths share out between them?",
-        "A conv's weight has shape (out_channels, in_channels, 3, 3). Path i's first conv keeps every input "
-        "channel and owns the wide conv's output channels i·w to (i+1)·w - 1, so its weight is a slice of the "
-        "wide weight along one axis only, the way the merge above stacked them.",
-        "Work out w from the wide conv's output channels and the cardinality, build a 3×3 conv from in_channels "
-        "to w with the same padding and no bias, copy path i's slice of the wide weight into it (under "
-        "`torch.no_grad()`, or through `.data`) and return it.",
+        N_("The wide block's first conv has C·w output channels, w for each path, and every path reads all of the "
+           "input. Which of the weight's axes, outputs or inputs, do the paths share out between them?"),
+        N_("A conv's weight has shape (out_channels, in_channels, 3, 3). Path i's first conv keeps every input "
+           "channel and owns the wide conv's output channels i·w to (i+1)·w - 1, so its weight is a slice of the "
+           "wide weight along one axis only, the way the merge above stacked them."),
+        N_("Work out w from the wide conv's output channels and the cardinality, build a 3×3 conv from in_channels "
+           "to w with the same padding and no bias, copy path i's slice of the wide weight into it (under "
+           "`torch.no_grad()`, or through `.data`) and return it."),
     )
     _setup = CS(
         "class DepthTwoPath(nn.Module):\n"
@@ -163,9 +166,9 @@ class FirstConvOfPath(FunctionProblem):
         "    conv.weight.data.copy_(weight)\n"
         "    return conv"
     )
-    _correct_message = ("Right: path i's first conv is rows i·w to (i+1)·w - 1 of the wide weight, with every input "
-                        "channel. Cut the second conv the same way along its inputs, and any wide two-layer block "
-                        "splits into C depth-2 paths: the two are the same thing, as Fig. 4 says.")
+    _correct_message = N_("Right: path i's first conv is rows i·w to (i+1)·w - 1 of the wide weight, with every input "
+                          "channel. Cut the second conv the same way along its inputs, and any wide two-layer block "
+                          "splits into C depth-2 paths: the two are the same thing, as Fig. 4 says.")
 
     @staticmethod
     def _test_conv():
@@ -186,27 +189,31 @@ class FirstConvOfPath(FunctionProblem):
             want_all = wide_conv1(x)
         for i in range(c):
             conv = self._call(value, (copy.deepcopy(wide_conv1), i, c),
-                              "take the wide first conv, a path number i and the cardinality, and return an nn.Conv2d",
+                              N_("take the wide first conv, a path number i and the cardinality, and return an "
+                                 "nn.Conv2d"),
                               returns=nn.Conv2d)
             expected = (w, cin, 3, 3)
             if tuple(conv.weight.shape) != expected:
-                raise Incorrect(f"For a test conv from {cin} to C·w = {c * w} channels with C = {c}, expected path "
-                                f"{i}'s conv to have weight shape {expected} ({w} outputs, each reading all {cin} "
-                                f"inputs), but yours has {tuple(conv.weight.shape)}. Every path reads the whole "
-                                "input; what path i owns is w of the wide conv's *output* channels, so slice the "
-                                "weight along dim 0, not dim 1.")
+                raise Incorrect(_("For a test conv from {cin} to C·w = {cw} channels with C = {c}, expected path "
+                                  "{i}'s conv to have weight shape {expected} ({w} outputs, each reading all {cin} "
+                                  "inputs), but yours has {shape}. Every path reads the whole input; what path i "
+                                  "owns is w of the wide conv's *output* channels, so slice the weight along dim 0, "
+                                  "not dim 1.").format(cin=cin, cw=c * w, c=c, i=i, expected=expected, w=w,
+                                                       shape=tuple(conv.weight.shape)))
             with torch.no_grad():
                 got = conv(x)
             want = want_all[:, i * w:(i + 1) * w]
             if got.shape != want.shape:
-                raise Incorrect(f"Path {i}'s conv gives an output of shape {tuple(got.shape)} on a 6×6 input, but "
-                                f"the wide conv's channels for that path have shape {tuple(want.shape)}. Keep the "
-                                "wide conv's padding (padding=1), so the map keeps its size.")
+                raise Incorrect(_("Path {i}'s conv gives an output of shape {shape} on a 6×6 input, but the wide "
+                                  "conv's channels for that path have shape {want}. Keep the wide conv's padding "
+                                  "(padding=1), so the map keeps its size.").format(
+                                      i=i, shape=tuple(got.shape), want=tuple(want.shape)))
             diff = (got - want).abs().max().item()
             if diff > 1e-4:
-                raise Incorrect(f"Path {i}'s conv has the right shape, but its output differs from the wide conv's "
-                                f"output channels {i * w} to {(i + 1) * w - 1} by up to {diff:.3g}. Copy the "
-                                f"slice for path i (rows i·w to (i+1)·w - 1, here w = {w}) and use bias=False.")
+                raise Incorrect(_("Path {i}'s conv has the right shape, but its output differs from the wide conv's "
+                                  "output channels {first} to {last} by up to {diff:.3g}. Copy the slice for path i "
+                                  "(rows i·w to (i+1)·w - 1, here w = {w}) and use bias=False.").format(
+                                      i=i, first=i * w, last=(i + 1) * w - 1, diff=diff, w=w))
 
 
 class Block8x14(Problem):
@@ -215,37 +222,39 @@ class Block8x14(Problem):
     _var = "block_8x14"
     _expected_weights = block_params(256, 8, 14)  # Sec. 3.4's count: C·(256·d + 3·3·d·d + d·256)
     _hints = (
-        "`blocks.ResNeXtBlockA(in_channels, out_channels, cardinality, bottleneck_width)` builds form (a); "
-        "so does your own class from above.",
-        "In and out channels are both 256, as in the conv2 stage. Name the last two arguments when you call it, "
-        "so that C and d cannot swap places: which of them is the number of paths, and which the width of each?",
+        N_("`blocks.ResNeXtBlockA(in_channels, out_channels, cardinality, bottleneck_width)` builds form (a); "
+           "so does your own class from above."),
+        N_("In and out channels are both 256, as in the conv2 stage. Name the last two arguments when you call it, "
+           "so that C and d cannot swap places: which of them is the number of paths, and which the width of each?"),
     )
     _solution = CS("block_8x14 = blocks.ResNeXtBlockA(256, 256, cardinality=8, bottleneck_width=14)")
     _typical_mistake = CS("block_8x14 = blocks.ResNeXtBlockA(256, 256, 14, 8)  # C and d swapped")
-    _correct_message = ("Right: 71,456 conv weights, 2.6% more than ResNet's bottleneck (69,632). "
-                        "Table 2's \"about 70k\" allows for d being a whole number.")
+    _correct_message = N_("Right: 71,456 conv weights, 2.6% more than ResNet's bottleneck (69,632). "
+                          "Table 2's \"about 70k\" allows for d being a whole number.")
 
     def _check(self, value):
         if not isinstance(value, nn.Module):
-            raise Incorrect(f"Expected `block_8x14` to be a block (an nn.Module), but it is a "
-                            f"{type(value).__name__}. Did you forget to call the class, `(...)`?")
+            raise Incorrect(_("Expected `block_8x14` to be a block (an nn.Module), but it is a {kind}. Did you "
+                              "forget to call the class, `(...)`?").format(kind=type(value).__name__))
         x = torch.randn(2, 256, 8, 8, generator=torch.Generator().manual_seed(0))
         try:
             with torch.no_grad():
                 y = copy.deepcopy(value).eval()(x)
         except RuntimeError as err:
-            raise Incorrect(f"Your block fails on an input of shape (2, 256, 8, 8): it must take 256 channels. "
-                            f"(torch said: {str(err).splitlines()[0]})") from None
+            raise Incorrect(_("Your block fails on an input of shape (2, 256, 8, 8): it must take 256 channels. "
+                              "(torch said: {error})").format(error=str(err).splitlines()[0])) from None
         if tuple(y.shape) != tuple(x.shape):
-            raise Incorrect(f"Expected the block to keep the shape (2, 256, 8, 8), but it gives {tuple(y.shape)}. "
-                            "Use 256 channels in and out, and stride 1.")
+            raise Incorrect(_("Expected the block to keep the shape (2, 256, 8, 8), but it gives {shape}. "
+                              "Use 256 channels in and out, and stride 1.").format(shape=tuple(y.shape)))
         n = _conv_weights(value)
         if n != self._expected_weights:
             paths = getattr(value, "paths", None)
-            found = f" It has {len(paths)} paths." if paths is not None else ""
-            raise Incorrect(f"Expected 8 paths of width 14, that is {self._expected_weights:,} conv weights, "
-                            f"but your block has {n:,}.{found} The arguments are (in_channels, "
-                            "out_channels, cardinality, bottleneck_width): did you swap C and d?")
+            found = (ngettext(" It has {n} path.", " It has {n} paths.", len(paths)).format(n=len(paths))
+                     if paths is not None else "")
+            raise Incorrect(_("Expected 8 paths of width 14, that is {expected:,} conv weights, but your block has "
+                              "{n:,}.{found} The arguments are (in_channels, out_channels, cardinality, "
+                              "bottleneck_width): did you swap C and d?").format(
+                                  expected=self._expected_weights, n=n, found=found))
 
 
 class WidthFor16(EqualityProblem):
@@ -254,11 +263,11 @@ class WidthFor16(EqualityProblem):
     _var = "d_for_16"
     _expected = 8
     _hints = (
-        "You want the whole number d for which 16·(256·d + 9·d² + d·256) is nearest to ResNet's 69,632.",
-        "`complexity.block_params(256, 16, d)` gives the conv weights for any d. Table 2 brackets the answer: "
-        "twice as many paths (C = 32) need d = 4, half as many need d = 14.",
-        "Solve 16·(512·d + 9·d²) = 69,632 for a real d: it lies between two whole numbers. Compute the block's "
-        "weights at both and keep the one nearer 69,632; the two are close, so compare the differences exactly.",
+        N_("You want the whole number d for which 16·(256·d + 9·d² + d·256) is nearest to ResNet's 69,632."),
+        N_("`complexity.block_params(256, 16, d)` gives the conv weights for any d. Table 2 brackets the answer: "
+           "twice as many paths (C = 32) need d = 4, half as many need d = 14."),
+        N_("Solve 16·(512·d + 9·d²) = 69,632 for a real d: it lies between two whole numbers. Compute the block's "
+           "weights at both and keep the one nearer 69,632; the two are close, so compare the differences exactly."),
     )
     _solution = CS(
         "budget = complexity.block_params(256, 1, 64)  # ResNet's bottleneck: C = 1, d = 64\n"
@@ -266,16 +275,16 @@ class WidthFor16(EqualityProblem):
     )
     _typical_mistake = CS("d_for_16 = 64 // 16  # keep C·d = 64")
     _mistakes = {
-        4: "d = 64 / 16 keeps the group width C·d at 64, but then the block has far fewer weights than "
-           "ResNet's: the 1×1 convs cost C·d·512, and the 3×3 only C·9·d². The paper keeps the "
-           "*parameters* fixed, so d shrinks more slowly than 1/C.",
-        7: "Close, but one of the whole numbers next to it is nearer. Compute the block's weights for both "
-           "and compare each with 69,632.",
-        9: "Close, but one of the whole numbers next to it is nearer. Compute the block's weights for both "
-           "and compare each with 69,632.",
+        4: N_("d = 64 / 16 keeps the group width C·d at 64, but then the block has far fewer weights than "
+              "ResNet's: the 1×1 convs cost C·d·512, and the 3×3 only C·9·d². The paper keeps the "
+              "*parameters* fixed, so d shrinks more slowly than 1/C."),
+        7: N_("Close, but one of the whole numbers next to it is nearer. Compute the block's weights for both "
+              "and compare each with 69,632."),
+        9: N_("Close, but one of the whole numbers next to it is nearer. Compute the block's weights for both "
+              "and compare each with 69,632."),
     }
-    _correct_message = ("Right: d = 8, a group width of C·d = 128 with 74,752 conv weights. C = 16 sits "
-                        "between Table 2's C = 8 (d = 14) and C = 32 (d = 4).")
+    _correct_message = N_("Right: d = 8, a group width of C·d = 128 with 74,752 conv weights. C = 16 sits "
+                          "between Table 2's C = 8 (d = 14) and C = 32 (d = 4).")
 
 
 bind_exercises(globals(), [PathParams, MergeLastConvs, FirstConvOfPath, Block8x14, WidthFor16])
