@@ -1,6 +1,6 @@
 """The notebooks' explorers: anywidgets whose ES modules compute and draw in the page, with no kernel.
 
-    page.py                  each explorer's ES module: explorer_common.js, then its own .js
+    page.py                  each explorer's ES module (explorer_common.js, then its own .js) and its words
     cardinality_explorer.py  C against d at equal complexity (Xie et al. 2017, Table 2)
     family_explorer.py       the same block with SE, ResNeSt's radix or Res2Net's scale
     first_widget.py          notebook 00's labelled slider: do widgets work?

@@ -19,9 +19,10 @@ import traitlets
 from ..checks import check_choice, check_size
 from ..complexity import block_params, equal_complexity_width, resnext_complexity
 from ..counting import PAPER_TABLE2
+from ..i18n import N_, _, get_language
 from ..models import IMAGENET_LAYERS, STAGE_WIDTHS
 from ..viz import block_spec
-from .page import esm
+from .page import ON_EXPLORER, common_messages, esm
 
 CARDINALITIES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)  # C doubles at each step, as in Table 2
 MAX_WIDTH = 128  # d on the slider: 1..128
@@ -33,6 +34,12 @@ MAX_GROUP_WIDTH = 2048  # C·d of the conv2 stage; the paper's widest ImageNet m
 LOCK_TOLERANCE = 0.25  # a locked block may cost at most 25% more than ResNet's
 RESNET_BLOCK = block_params(BLOCK_CHANNELS, 1, 64)  # conv weights of ResNet's bottleneck, 69,632
 
+TOO_WIDE = N_("C·d = {c}·{d} = {width} channels is far too wide: the widest ImageNet ResNeXt of the paper, "
+              "ResNeXt-101 (64×4d, Table 4), has 256 there, and this one block alone would hold {block} "
+              "parameters. Lower C or d.")
+NO_EQUAL_WIDTH = N_("With C = {c} paths, even d = 1 gives a block of {smallest} parameters, {ratio}x ResNet's "
+                    "{resnet}: no width d ≥ 1 keeps the complexity equal. Pick a smaller C, or untick the lock.")
+
 
 @functools.lru_cache(maxsize=None)
 def resnet_numbers(depth):
@@ -42,16 +49,14 @@ def resnet_numbers(depth):
 
 def explorer_numbers(depth, cardinality, bottleneck_width):
     """Params and MACs of one conv2 block and of ResNeXt-{depth} (C x d), and their ratios to ResNet."""
-    check_choice("depth", depth, DEPTHS, what="is not on the explorer")
+    check_choice("depth", depth, DEPTHS, what=ON_EXPLORER)
     check_size("cardinality", cardinality)
     check_size("bottleneck_width", bottleneck_width)
     group_width = cardinality * bottleneck_width
     block = block_params(BLOCK_CHANNELS, cardinality, bottleneck_width)
     if group_width > MAX_GROUP_WIDTH:
-        raise ValueError(f"C·d = {cardinality}·{bottleneck_width} = {group_width:,} channels is far too "
-                         f"wide: the widest ImageNet ResNeXt of the paper, ResNeXt-101 (64×4d, Table 4), "
-                         "has 256 there, and this one block alone would "
-                         f"hold {block:,} parameters. Lower C or d.")
+        raise ValueError(_(TOO_WIDE).format(c=cardinality, d=bottleneck_width, width=f"{group_width:,}",
+                                            block=f"{block:,}"))
     params, macs = resnext_complexity(depth, cardinality, bottleneck_width)
     ref_params, ref_macs = resnet_numbers(depth)
     return dict(depth=depth, cardinality=cardinality, bottleneck_width=bottleneck_width,
@@ -68,9 +73,8 @@ def locked_width(cardinality):
     d = equal_complexity_width(cardinality)
     if d < 1 or block_params(BLOCK_CHANNELS, cardinality, d) > (1 + LOCK_TOLERANCE) * RESNET_BLOCK:
         smallest = block_params(BLOCK_CHANNELS, cardinality, 1)
-        raise ValueError(f"With C = {cardinality} paths, even d = 1 gives a block of {smallest:,} "
-                         f"parameters, {smallest / RESNET_BLOCK:.1f}x ResNet's {RESNET_BLOCK:,}: no width "
-                         "d ≥ 1 keeps the complexity equal. Pick a smaller C, or untick the lock.")
+        raise ValueError(_(NO_EQUAL_WIDTH).format(c=cardinality, smallest=f"{smallest:,}",
+                                                  ratio=f"{smallest / RESNET_BLOCK:.1f}", resnet=f"{RESNET_BLOCK:,}"))
     return d
 
 
@@ -90,14 +94,37 @@ LAYOUTS = {"c": ("c", 32), "a1": ("a", 1), "a2": ("a", 2), "an": ("a", 4), "b1":
            "bn": ("b", 4)}  # the diagram's layouts: (form, a C that has it); more than 3 paths fold into "…"
 
 
-@functools.lru_cache(maxsize=None)
+def messages():
+    """Every word the page shows, in the current language: templates with named fields that the page fills in."""
+    return dict(
+        common_messages(), too_wide=_(TOO_WIDE), no_equal_width=_(NO_EQUAL_WIDTH),
+        lock=_("keep complexity equal to ResNet"), depth=_("depth"), form=_("form"),
+        form_titles=[_("C paths, summed"), _("C paths, concatenated"), _("one grouped 3×3 conv")],
+        whole=_("whole ResNeXt-{depth} ({c}×{d}d)"),
+        network_ratios=_("{params}× params, {macs}× MACs of ResNet-{depth}"),
+        group_width=_("group width C·d = {c}·{d} = <b>{width}</b> channels in the 3×3 stage"),
+        no_network=_("params and MACs: no network for these values"),
+        table2_title=_("Table 2: width d at equal complexity"), equal_complexity=_("equal complexity"),
+        paper_table2=_("paper, Table 2"), you=_("you"), block_params_title=_("params of one conv2 block"),
+        this_d=_("this d"),
+        curves=_("Two plots. Top: Table 2's width d at equal complexity against C, with your point C = {c}, "
+                 "d = {d}. Bottom: parameters of one conv2 block against C at d = {d}, {params} at C = {c}, "
+                 "against ResNet's {resnet}."))
+
+
 def page_config():
-    """What the page needs besides the controls' values: the constants and the diagrams' layouts (viz)."""
+    """What the page needs besides the controls' values: the constants, the diagrams' layouts (viz) and the words."""
+    return _page_config(get_language())
+
+
+@functools.lru_cache(maxsize=None)
+def _page_config(language):  # the layouts' labels and the words are the language's: one config per language
     return dict(cardinalities=CARDINALITIES, max_width=MAX_WIDTH, depths=DEPTHS, forms=FORMS,
                 block_channels=BLOCK_CHANNELS, block_size=BLOCK_SIZE, max_group_width=MAX_GROUP_WIDTH,
                 lock_tolerance=LOCK_TOLERANCE, paper_table2=[list(row) for row in PAPER_TABLE2],
                 stages={depth: IMAGENET_LAYERS[depth][1] for depth in DEPTHS}, stage_widths=STAGE_WIDTHS,
-                layouts={key: block_spec(form, c, 4, BLOCK_CHANNELS).as_layout() for key, (form, c) in LAYOUTS.items()})
+                layouts={key: block_spec(form, c, 4, BLOCK_CHANNELS).as_layout() for key, (form, c) in LAYOUTS.items()},
+                messages=messages())
 
 
 class CardinalityExplorer(anywidget.AnyWidget):
@@ -124,7 +151,7 @@ class CardinalityExplorer(anywidget.AnyWidget):
     @traitlets.validate("cardinality", "depth", "form")
     def _check_choice(self, proposal):
         name = proposal["trait"].name
-        check_choice(name, proposal["value"], CHOICES[name], what="is not on the explorer")
+        check_choice(name, proposal["value"], CHOICES[name], what=ON_EXPLORER)
         return proposal["value"]
 
     @traitlets.validate("bottleneck_width")

@@ -1,7 +1,8 @@
 // What both explorers share, in the page: the closed-form counts, the SVG drawing and the controls.
 // Python (resnext_edu.complexity) holds the same formulas; tests/test_explorer_page.py runs these in
 // Chromium and asserts equal numbers and equal diagrams for every slider position. No imports: the
-// module must run offline, in JupyterLab and in the static site alike.
+// module must run offline, in JupyterLab and in the static site alike. No words either: every text
+// shown is a template Python sends in config.messages, in the notebook's language (widgets/page.py).
 
 // --- counting (Xie et al. 2017, Sec. 3.4 and Table 1; complexity.py) ---------------------------
 
@@ -72,27 +73,26 @@ function seComplexity(channels) {
 
 const divisors = (n) => Array.from({ length: n }, (_, i) => i + 1).filter((k) => n % k === 0);
 
-// ResNeSt's split attention (Zhang et al. 2020, Fig. 2): throws the message family/resnest.py gives.
-function checkSplitAttention(channels, k, r) {
+// ResNeSt's split attention (Zhang et al. 2020, Fig. 2): throws the message family/resnest.py gives
+// (words: the templates family_explorer.py reads off check_split_attention).
+function checkSplitAttention(channels, k, r, words) {
   if (channels % k) {
-    throw new Error(`cardinality=${k} must divide the group width channels=${channels}; `
-      + `try cardinality ${divisors(channels).join(", ")}`);
+    throw new Error(say(words.group_width, { k, channels, fits: divisors(channels).join(", ") }));
   }
   if (channels % (k * r)) {
     const fits = divisors(channels / k).filter((x) => x <= 8);
-    throw new Error(`radix=${r} does not fit: the 3x3 conv has cardinality·radix = ${k}·${r} groups, `
-      + `which must divide channels=${channels}; try radix ${fits.join(", ")}`);
+    throw new Error(say(words.radix, { r, k, channels, fits: fits.join(", ") }));
   }
   const attn = makeDivisible(channels * r / 4, 8, 32);
   if (attn % k) {
-    throw new Error(`cardinality=${k} must divide the attention width ${attn} (channels·radix/4 rounded to a `
-      + `multiple of 8, at least 32); try cardinality ${divisors(attn).filter((x) => channels % x === 0).join(", ")}`);
+    throw new Error(say(words.attention, { k, attn,
+      fits: divisors(attn).filter((x) => channels % x === 0).join(", ") }));
   }
   return attn;
 }
 
-function resnestBlockComplexity(n, k, d, r, spatial) {
-  const w = k * d, a = checkSplitAttention(w, k, r);
+function resnestBlockComplexity(n, k, d, r, spatial, words) {
+  const w = k * d, a = checkSplitAttention(w, k, r, words);
   const grouped = 9 * Math.floor(w / (k * r)) * (w * r);
   const fc1 = Math.floor(w / k) * a, fc2 = Math.floor(a / k) * (w * r);
   const params = (n * w + bn(w)) + (grouped + bn(w * r)) + (fc1 + a + bn(a)) + (fc2 + w * r) + (w * n + bn(n));
@@ -105,8 +105,8 @@ function res2netBlockComplexity(n, c, d, s, spatial) {
   return [conv1 + bn(w * s) + parts + (s - 1) * bn(w) + conv3 + bn(n), spatial * spatial * (conv1 + parts + conv3)];
 }
 
-function blockComplexity(kind, n, c, d, radix, scale, spatial) {
-  if (kind === "resnest") return resnestBlockComplexity(n, c, d, radix, spatial);
+function blockComplexity(kind, n, c, d, radix, scale, spatial, words) {
+  if (kind === "resnest") return resnestBlockComplexity(n, c, d, radix, spatial, words);
   if (kind === "res2net") return res2netBlockComplexity(n, c, d, scale, spatial);
   let [params, macs] = resnextBlockComplexity(n, c, d, spatial);
   if (kind === "se") {
@@ -120,7 +120,10 @@ function blockComplexity(kind, n, c, d, radix, scale, spatial) {
 // --- text ---------------------------------------------------------------------------------------
 
 const fmt = (n) => n.toLocaleString("en-US"); // 1,234,567 like Python's f"{n:,}"
-const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+// A template from Python with its {fields} filled in (widgets/page.py: fill); a field not given stays.
+const say = (text, fields = {}) => text.replace(/\{(\w+)\}/g, (m, k) => (k in fields ? String(fields[k]) : m));
+// forms: [for 1, for more] of one ngettext message (widgets/page.py: forms), with {n} = n.
+const count = (forms, n, fields = {}) => say(forms[n === 1 ? 0 : 1], { n, ...fields });
 const convLabel = (cin, k, cout, ...extras) => [`${cin}, ${k}×${k}, ${cout}`, ...extras.filter(Boolean)].join(", ");
 const fcLabel = (cin, cout, ...extras) => [`${cin}, fc, ${cout}`, ...extras.filter(Boolean)].join(", ");
 
@@ -132,9 +135,10 @@ function escapeHtml(text) {
 // --- the block diagram's labels (viz/block_diagrams.py adds the nodes in this order) -----------
 
 // The labels of every node of block_spec(form, C, d), in the order viz/block_diagrams.py adds them.
-function blockLabels(form, c, d, n) {
+// words: viz's words (config.messages.diagram); the box labels "in, k×k, out" are the paper's notation.
+function blockLabels(form, c, d, n, words) {
   const w = c * d;
-  const head = [`${n}-d in`, "", "identity", `${n}-d out`]; // input, then the ⊕ with the identity, output
+  const head = [say(words.input, { n }), "", words.identity, say(words.output, { n })]; // in, ⊕, identity, out
   if (form === "c") return [...head, convLabel(n, 1, w), convLabel(w, 3, w, `grp=${c}`), convLabel(w, 1, n)];
   const drawn = Math.min(c, 3), folded = c > 3;
   const path = form === "a" ? [convLabel(n, 1, d), convLabel(d, 3, d), `${d}, 1×1, ${n}`]
@@ -142,21 +146,25 @@ function blockLabels(form, c, d, n) {
   const labels = [...head];
   for (let i = 0; i < drawn; i++) labels.push(...path);
   if (folded) labels.push(...path.map(() => "…"));
-  if (form === "b") labels.push("concatenate", convLabel(w, 1, n));
-  labels.push(`total ${plural(c, "path")}`);
+  if (form === "b") labels.push(words.concatenate, convLabel(w, 1, n));
+  labels.push(say(words.total[c === 1 ? 0 : 1], { c }));
   return labels;
 }
 
-function describeDiagram(title, layout, labels) { // Spec.describe(), for screen readers
+function describeDiagram(title, layout, labels, words) { // Spec.describe(), for screen readers
   const boxes = layout.nodes.map((n, i) => (n.kind === "box" || n.kind === "op" ? labels[i] : null))
     .filter((l) => l !== null);
   const notes = layout.nodes.map((n, i) => (n.kind === "text" && labels[i].replace(/…/g, "") ? labels[i] : null))
     .filter((l) => l !== null);
-  return `Block diagram, ${title}: ${boxes.join("; ")}; then the sum with the shortcut`
-    + (notes.length ? ` (${notes.join(", ")}).` : ".");
+  return say(notes.length ? words.describe : words.describe_plain,
+    { title, boxes: boxes.join(words.box_sep), notes: notes.join(words.note_sep) });
 }
 
 // --- SVG ----------------------------------------------------------------------------------------
+
+// A label's width in Latin characters: a Hangul syllable is about 1.6 of them (an em against 0.6 em).
+const HANGUL = /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]/;
+const textWidth = (label) => [...label].reduce((w, ch) => w + (HANGUL.test(ch) ? 1.6 : 1), 0);
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const INCH = 1.1 * 72, VINCH = 0.58 * 72; // points per data unit, as viz/engine.py draws them
@@ -212,7 +220,7 @@ function drawDiagram(layout, title, labels, description) {
       shapes.append(node("rect", { x: X(n.x - n.width / 2), y: Y(n.y + n.height / 2), width: n.width * INCH,
         height: n.height * VINCH, fill: box ? "white" : "#ebebeb", stroke: box ? "black" : "#808080",
         "stroke-width": box ? 0.8 : 0.6 }));
-      const size = Math.min(FONT, (n.width * INCH) / (0.62 * Math.max(1, label.length))); // long labels shrink
+      const size = Math.min(FONT, (n.width * INCH) / (0.62 * Math.max(1, textWidth(label)))); // long labels shrink
       texts.append(node("text", { x: X(n.x), y: Y(n.y), "text-anchor": "middle", "dominant-baseline": "central",
         "font-size": size.toFixed(2) }, label));
     } else if (n.kind === "sum" || n.kind === "mul") {
@@ -339,7 +347,7 @@ function rangeOver(values, value, name, onInput) {
 
 function radios(name, values, value, titles, onInput) {
   const group = html("span", { role: "radiogroup", "aria-label": name, class: "rx-radios" });
-  const groupName = `${PREFIX}-${name}-${++uid}`; // one name: the arrow keys move within the group
+  const groupName = `${PREFIX}-radios-${++uid}`; // one name: the arrow keys move within the group
   const inputs = values.map((v, i) => {
     const id = `${PREFIX}-${++uid}`;
     const input = html("input", { type: "radio", name: groupName, id, value: String(v) });
@@ -401,11 +409,11 @@ function mount(el, name, rows) {
 }
 
 // An error: no numbers, the message, and the last valid figure greyed (it no longer matches the controls).
-function showError({ root, readout, message, figure }, error, empty) {
+// stale: the sentence that says so (config.messages.stale).
+function showError({ root, readout, message, figure }, error, empty, stale) {
   root.dataset.numbers = JSON.stringify({ error });
   readout.innerHTML = `<p class='rx-muted'>${empty}</p>`;
-  message.innerHTML = messageHtml("error", error + (figure.childElementCount
-    ? " The greyed diagram below is the last valid setting, not the values above." : ""));
+  message.innerHTML = messageHtml("error", figure.childElementCount ? `${error} ${stale}` : error);
   figure.classList.add("rx-stale");
 }
 

@@ -21,16 +21,18 @@ import anywidget
 import torch
 import traitlets
 
-from ..checks import check_choice, check_size
+from ..checks import check_choice, check_size, divisors
 from ..complexity import BLOCK_KINDS, block_complexity, resnext_block_complexity
 from ..family.resnest import check_split_attention
+from ..i18n import N_, _, get_language, ngettext
 from ..registry import create_model
 from ..viz import block_spec, family_spec
-from .page import esm
+from .page import ON_EXPLORER, common_messages, esm, forms, learn
 
 KINDS = BLOCK_KINDS  # resnext, se, resnest, res2net
-KIND_NAMES = {"resnext": "ResNeXt", "se": "SE-ResNeXt", "resnest": "ResNeSt (split attention)",
-              "res2net": "Res2Net / Res2NeXt"}
+KIND_NAMES = {"resnext": "ResNeXt", "se": "SE-ResNeXt", "resnest": N_("ResNeSt (split attention)"),
+              "res2net": "Res2Net / Res2NeXt"}  # the block menu; the model names stay as they are
+SHORT_NAMES = {"resnext": "ResNeXt", "se": "SE-ResNeXt", "resnest": "ResNeSt", "res2net": "Res2Net / Res2NeXt"}
 PAPER_MODELS = {  # choosing a kind loads the conv2 block of its paper's 50-layer network
     "resnext": "resnext50_32x4d",  # Xie et al. 2017, Table 1
     "se": "seresnext50_32x4d",  # Hu et al. 2018, Table 1
@@ -46,11 +48,16 @@ BLOCK_SIZE = 56  # ... on a 56x56 map (224x224 input), stride 1: no projection s
 MAX_INNER_WIDTH = 1024  # widest layer inside the block: C·d (times s for Res2Net); ResNeXt-101 (64x4d) has 256
 RESNET_PARAMS, RESNET_MACS = resnext_block_complexity(BLOCK_CHANNELS, 1, 64, BLOCK_SIZE)  # He et al.'s bottleneck
 
+TOO_WIDE = N_("{what} = {widest} channels inside one conv2 block is far too wide: ResNeXt-101 (64×4d, Xie et al. "
+              "2017, Table 4) has 256 there, and the explorer stops at {limit}. Lower C or d.")
+TOO_WIDE_RES2NET = N_("{what} = {widest} channels inside one conv2 block is far too wide: ResNeXt-101 (64×4d, Xie "
+                      "et al. 2017, Table 4) has 256 there, and the explorer stops at {limit}. Lower C or d or s.")
+
 
 @functools.lru_cache(maxsize=None)
 def paper_block(kind):
     """The second conv2-stage block (256-d in and out, stride 1) of the kind's registered model, on the meta device."""
-    check_choice("kind", kind, KINDS, what="is not on the explorer")
+    check_choice("kind", kind, KINDS, what=ON_EXPLORER)
     with torch.device("meta"):  # shapes only: no memory, and built once
         return create_model(PAPER_MODELS[kind]).layer1[1]
 
@@ -88,20 +95,19 @@ def inner_width(kind, cardinality, bottleneck_width, scale=4):
 
 def family_numbers(kind, cardinality, bottleneck_width, radix=2, scale=4):
     """Params and MACs of the block, of ResNeXt's block with the same C and d, and of ResNet's bottleneck."""
-    check_choice("kind", kind, KINDS, what="is not on the explorer")
-    check_choice("cardinality", cardinality, CARDINALITIES, what="is not on the explorer")
+    check_choice("kind", kind, KINDS, what=ON_EXPLORER)
+    check_choice("cardinality", cardinality, CARDINALITIES, what=ON_EXPLORER)
     check_size("bottleneck_width", bottleneck_width, maximum=MAX_BOTTLENECK_WIDTH)
     if kind == "resnest":
-        check_choice("radix", radix, RADIXES, what="is not on the explorer")
+        check_choice("radix", radix, RADIXES, what=ON_EXPLORER)
     if kind == "res2net":
-        check_choice("scale", scale, SCALES, what="is not on the explorer")
+        check_choice("scale", scale, SCALES, what=ON_EXPLORER)
     c, d = cardinality, bottleneck_width
     widest = inner_width(kind, c, d, scale)
     if widest > MAX_INNER_WIDTH:
-        what = f"s·C·d = {scale}·{c}·{d}" if kind == "res2net" else f"C·d = {c}·{d}"
-        raise ValueError(f"{what} = {widest:,} channels inside one conv2 block is far too wide: ResNeXt-101 "
-                         f"(64×4d, Xie et al. 2017, Table 4) has 256 there, and the explorer stops at "
-                         f"{MAX_INNER_WIDTH:,}. Lower C or d" + (" or s." if kind == "res2net" else "."))
+        what = f"s·C·d = {scale}·{c}·{d}" if kind == "res2net" else f"C·d = {c}·{d}"  # notation, not words
+        raise ValueError(_(TOO_WIDE_RES2NET if kind == "res2net" else TOO_WIDE).format(
+            what=what, widest=f"{widest:,}", limit=f"{MAX_INNER_WIDTH:,}"))
     params, macs = block_complexity(kind, BLOCK_CHANNELS, c, d, radix, scale, BLOCK_SIZE)
     base_params, base_macs = resnext_block_complexity(BLOCK_CHANNELS, c, d, BLOCK_SIZE)
     return dict(kind=kind, cardinality=c, bottleneck_width=d, radix=radix if kind == "resnest" else None,
@@ -110,8 +116,8 @@ def family_numbers(kind, cardinality, bottleneck_width, radix=2, scale=4):
                 params_ratio=params / RESNET_PARAMS, macs_ratio=macs / RESNET_MACS)
 
 
-KNOBS = {"resnext": ("cardinality", "cardinality C"), "se": ("cardinality", "cardinality C"),
-         "resnest": ("radix", "radix R"), "res2net": ("scale", "scale s")}
+KNOBS = {"resnext": ("cardinality", N_("cardinality C"), "C"), "se": ("cardinality", N_("cardinality C"), "C"),
+         "resnest": ("radix", N_("radix R"), "R"), "res2net": ("scale", N_("scale s"), "s")}  # trait, label, symbol
 
 
 def diagram_spec(n):
@@ -142,13 +148,103 @@ def diagram_spec(kind, cardinality, bottleneck_width, radix=2, scale=4):
                        **knob)
 
 
-@functools.lru_cache(maxsize=None)
+def _split_error(channels, k, r):
+    """check_split_attention's message for values it refuses: family/resnest.py's words."""
+    try:
+        check_split_attention(channels, k, r)
+    except ValueError as e:
+        return str(e)
+    raise AssertionError(f"check_split_attention({channels}, {k}, {r}) passed")  # pragma: no cover
+
+
+def split_attention_words():
+    """check_split_attention's three messages as templates for the page's copy of the check (explorer_common.js)."""
+    def shown(numbers):
+        return ", ".join(map(str, numbers))
+
+    def group_width(channels, k):  # k does not divide the group width
+        return _split_error(channels, k, 1), {"fits": shown(divisors(channels)), "k": k, "channels": channels}
+
+    def radix(channels, k, r):  # k·r does not divide it
+        fits = [x for x in divisors(channels // k) if x <= 8]
+        return _split_error(channels, k, r), {"fits": shown(fits), "r": r, "k": k, "channels": channels}
+
+    def attention(channels, k):  # k does not divide the attention width: 40 for 160 channels, 56 for 224
+        attn = channels // 4
+        fits = [x for x in divisors(attn) if channels % x == 0]
+        return _split_error(channels, k, 1), {"fits": shown(fits), "k": k, "attn": attn}
+
+    # probe values unlike the messages' constants (3x3, 8, 32), so none is taken for a field
+    return dict(group_width=learn(group_width, (30, 7), (44, 9)), radix=learn(radix, (30, 5, 7), (60, 6, 7)),
+                attention=learn(attention, (160, 160), (224, 224)))
+
+
+def diagram_words():
+    """The words of viz's family diagrams that the page writes itself (family_diagram in family_explorer.js)."""
+    def labels(kind, **config):
+        return [n.label for n in family_spec(kind, in_channels=BLOCK_CHANNELS, **config).nodes]
+
+    def splits(r, w):  # "2 splits of 64"
+        return labels("resnest", cardinality=1, bottleneck_width=w, radix=r)[3], {"r": r, "w": w}
+
+    se = labels("se", cardinality=32, bottleneck_width=4)
+    gate, softmax = (labels("resnest", cardinality=1, bottleneck_width=64, radix=r) for r in (1, 4))
+    res2net = family_spec("res2net", in_channels=BLOCK_CHANNELS, cardinality=1, bottleneck_width=26, scale=4)
+    res2next = family_spec("res2net", in_channels=BLOCK_CHANNELS, cardinality=2, bottleneck_width=26, scale=4)
+    return dict(se_pool=se[4], se_sigmoid=se[7], se_scale=se[9], splits=[learn(splits, (1, 64), (1, 48)),
+                learn(splits, (2, 64), (4, 48))], sum_of_splits=softmax[4], pool=softmax[5],
+                softmax=softmax[8], weighted_sum=softmax[9], sigmoid=gate[8], scale=gate[9],
+                concatenate=next(n.label for n in res2net.nodes if n.kind == "op"),
+                titles=dict(resnext=block_spec("c").title, se=family_spec("se").title,
+                            resnest=family_spec("resnest").title, res2net=res2net.title, res2next=res2next.title))
+
+
+def messages():
+    """Every word the page shows, in the current language: templates with named fields that the page fills in."""
+    return dict(
+        common_messages(), kind_names={kind: _(name) for kind, name in KIND_NAMES.items()}, short_names=SHORT_NAMES,
+        knobs={kind: [name, _(label), symbol] for kind, (name, label, symbol) in KNOBS.items()},
+        block=_("block"), radix=_("radix R"), scale=_("scale s"), too_wide=_(TOO_WIDE),
+        too_wide_res2net=_(TOO_WIDE_RES2NET), split_attention=split_attention_words(),
+        family_diagram=diagram_words(), resnext_column="ResNeXt, {c}×{d}d",
+        resnet_bottleneck=block_spec("resnet").title,  # viz's words
+        block_ratios=_("{params}× params, {macs}× MACs"),
+        no_block=_("params and MACs: no block for these values"),
+        describe_resnext=_("group width C·d = {c}·{d} = <b>{width}</b> channels in the grouped 3×3 "
+                           "({groups} of {d})."),
+        groups=forms(lambda n: ngettext("{n} group", "{n} groups", n)),
+        describe_se=_("the SE gate squeezes {n} channels to {reduced} and back (r = 16): <b>+{params}</b> params but "
+                      "only +{macs} MACs, because its two fc layers see one pooled value per channel."),
+        describe_resnest=_("{groups} × {splits}: the 3×3 conv has K·R = <b>{kr}</b> groups and R·K·d = {out} "
+                           "output channels, each split reading d/R = {dr} of a group's {d}; {gate}"),
+        cardinal_groups=forms(lambda n: ngettext("K = {n} cardinal group", "K = {n} cardinal groups", n)),
+        splits=forms(lambda n: ngettext("R = {n} split", "R = {n} splits", n)),
+        softmax_gate=_("a softmax over the splits weighs them."),
+        sigmoid_gate=_("with R = 1 a sigmoid gates each channel."),
+        describe_res2net=_("s = {s} parts of w = C·d = {w} channels; {chained} chained 3×3 convs, so the 1×1 convs "
+                           "are s·w = <b>{sw}</b> wide."),
+        describe_res2next=_("s = {s} parts of w = C·d = {w} channels; {chained} chained 3×3 convs of cardinality "
+                            "{c}, so the 1×1 convs are s·w = <b>{sw}</b> wide."),
+        radix_moved=_("R = {wanted} does not fit C = {c}, d = {d}: each of the R splits of a cardinal group needs "
+                      "d/R whole channels (and C must divide the attention width), so the radix is {radix} for now, "
+                      "and goes back to {wanted} when it fits again. With these values the slider offers R = {fits}."),
+        cost_ylabel=_("one block / ResNet's bottleneck"), cost_title=_("{name}: cost as {symbol} changes"),
+        cost=_("Cost of one {name} block against {knob}, relative to ResNet's bottleneck: {params}× the params and "
+               "{macs}× the MACs at {symbol} = {value}."))
+
+
 def page_config():
-    """What the page needs besides the controls' values: the constants, the presets and the layouts (viz)."""
+    """What the page needs besides the controls' values: the constants, the presets, the layouts (viz), the words."""
+    return _page_config(get_language())
+
+
+@functools.lru_cache(maxsize=None)
+def _page_config(language):  # the layouts' labels and the words are the language's: one config per language
     return dict(kinds=KINDS, cardinalities=CARDINALITIES, max_width=MAX_BOTTLENECK_WIDTH, radixes=RADIXES,
                 scales=SCALES, block_channels=BLOCK_CHANNELS, block_size=BLOCK_SIZE, max_inner_width=MAX_INNER_WIDTH,
                 presets={kind: preset(kind) for kind in KINDS},
-                layouts={key: diagram_spec(*config).as_layout() for key, config in LAYOUTS.items()})
+                layouts={key: diagram_spec(*config).as_layout() for key, config in LAYOUTS.items()},
+                messages=messages())
 
 
 def fitted_radix(cardinality, bottleneck_width, wanted):
@@ -176,7 +272,7 @@ class FamilyExplorer(anywidget.AnyWidget):
     config = traitlets.Dict().tag(sync=True)
 
     def __init__(self, kind="resnest", cardinality=None, bottleneck_width=None, radix=None, scale=None):
-        check_choice("kind", kind, KINDS, what="is not on the explorer")
+        check_choice("kind", kind, KINDS, what=ON_EXPLORER)
         given = dict(cardinality=cardinality, bottleneck_width=bottleneck_width, radix=radix, scale=scale)
         values = {"radix": 2, "scale": 4, **preset(kind), **{k: v for k, v in given.items() if v is not None}}
         super().__init__(kind=kind, wanted_radix=values["radix"], config=page_config(), **values)
@@ -189,7 +285,7 @@ class FamilyExplorer(anywidget.AnyWidget):
     @traitlets.validate("kind", "cardinality", "radix", "wanted_radix", "scale")
     def _check_choice(self, proposal):
         name = proposal["trait"].name.replace("wanted_", "")
-        check_choice(name, proposal["value"], CHOICES[name], what="is not on the explorer")
+        check_choice(name, proposal["value"], CHOICES[name], what=ON_EXPLORER)
         return proposal["value"]
 
     @traitlets.validate("bottleneck_width")

@@ -1,7 +1,8 @@
 // The grouped-convolution explorer in the page: SVG from Python's precomputed drawings, no kernel needed.
 // Xie et al. 2017, Sec. 3.3 and Fig. 3(c); the channel shuffle is ShuffleNet's (Zhang et al. 2018, Sec. 3.1).
 // Python (viz/grouped_drawing.py) draws every groups value once; here we pick one, light what an output
-// reads, and compute params and MACs by the formula. No imports: it must run offline.
+// reads, and compute params and MACs by the formula. No imports: it must run offline. No words either:
+// every text shown is a template of the `messages` trait (widgets/grouped_conv.py), in the notebook's language.
 
 const STYLE = `
 .rx-explorer[data-explorer="grouped-conv"] { max-width: 800px; font: 13px/1.35 var(--jp-ui-font-family, sans-serif);
@@ -33,7 +34,11 @@ const STYLE = `
 const OURS = 'data-lm-suppress-shortcuts="true"';
 const PLAY_MS = 1000; // one groups value a second, as the README's GIF
 const fmt = (n) => n.toLocaleString("en-US");
-const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+// A template from Python with its {fields} filled in (widgets/page.py: fill); a field not given stays.
+const say = (text, fields = {}) => text.replace(/\{(\w+)\}/g, (m, k) => (k in fields ? String(fields[k]) : m));
+// forms: [for 1, for more] of one ngettext message (widgets/page.py: forms), with {n} = n.
+const count = (forms, n, fields = {}) => say(forms[n === 1 ? 0 : 1], { n, ...fields });
+const sized = (M, d) => say(M.value, { groups: count(M.groups, d.groups), channels: count(M.channels, d.group_width) });
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 let instances = 0; // unique ids when a notebook shows the explorer twice
 
@@ -44,11 +49,10 @@ function cost(d) {
   return { params, macs: params * h * w };
 }
 
-function formulaLines(d) {
+function formulaLines(d, M) {
   const k = d.kernel_size, [h, w] = d.spatial, c = d.channels, g = d.groups, { params, macs } = cost(d);
-  const per = d.shuffle ? " per layer" : "";
-  return [`params${per} = k·k·(C_in/g)·C_out = ${k}·${k}·(${c}/${g})·${c} = ${fmt(params)}`,
-          `MACs${per} = params · H·W = ${fmt(params)} · ${h}·${w} = ${fmt(macs)}`];
+  return [say(d.shuffle ? M.params_per_layer : M.params, { k, c, g, params: fmt(params) }),
+          say(d.shuffle ? M.macs_per_layer : M.macs, { params: fmt(params), h, w, macs: fmt(macs) })];
 }
 
 // What output `o` depends on: walk the drawing's links backwards (viz/grouped_drawing.lit_ids).
@@ -75,35 +79,31 @@ function ranges(xs) { // [0,1,2,3,8] -> "0–3, 8"
   return out.join(", ");
 }
 
-function caption(d, o, inputs) {
+function caption(d, o, inputs, M) {
   const c = d.channels, g = d.groups, n = d.group_width, reach = d.uses[0].length;
   let text;
   if (!d.shuffle) {
-    text = g === 1 ? `Dense (g = 1): each output reads all ${c} input channels.`
-      : g === c ? "Depthwise (g = C): each output reads one input channel, its own."
-      : `Each output reads the ${n} input channels of its own group: ${n} of ${c}.`;
+    text = g === 1 ? say(M.reads_dense, { c }) : g === c ? M.reads_depthwise : say(M.reads_group, { n, c });
   } else if (g === 1) {
-    text = "Shuffle on: with g = 1 every output already reads every input, so the shuffle has nothing to mix.";
+    text = M.shuffle_dense;
   } else if (g === c) {
-    text = "Shuffle on: depthwise groups hold one channel each, so the shuffle keeps the order and each output "
-      + "still reaches one input.";
+    text = M.shuffle_depthwise;
   } else {
-    text = `Shuffle on (ShuffleNet, Sec. 3.1): each group of conv 2 takes channels from ${reach / n} of conv 1's `
-      + `${g} groups, so an output now reaches ${reach} of ${c} inputs; without the shuffle, only its group's ${n}.`;
+    text = say(M.shuffle, { k: reach / n, g, reach, c, n });
   }
-  const line = ` Each line is one ${d.kernel_size}×${d.kernel_size} kernel.`;
-  if (o < 0) return text + line + " Hover, click or Tab to an output to light what it reads; Escape clears.";
-  const group = d.outputs[o].group;
-  return `${text}${line} Output ${o} (group ${group}) ${d.shuffle ? "reaches" : "reads"} `
-    + `${inputs.length === 1 ? "input" : "inputs"} ${ranges(inputs)}.`;
+  const line = say(M.line, { k: d.kernel_size });
+  if (o < 0) return `${text} ${line} ${M.hint}`;
+  const reads = count(d.shuffle ? M.output_reaches : M.output_reads, inputs.length,
+    { o, group: d.outputs[o].group, inputs: ranges(inputs) });
+  return `${text} ${line} ${reads}`;
 }
 
-function svgFor(d) {
+function svgFor(d, M) {
   const boxes = [...d.inputs, ...d.filters, ...d.hidden, ...d.outputs];
   const at = new Map(boxes.map((b) => [b.id, b]));
-  const parts = [`<svg viewBox="0 0 ${d.width} ${d.height}" width="100%" role="group" `
-    + `aria-label="${d.shuffle ? "Two grouped convolutions with a channel shuffle" : "A grouped convolution"}, `
-    + `${plural(d.groups, "group")} of ${plural(d.group_width, "channel")}">`];
+  const label = say(d.shuffle ? M.picture_shuffle : M.picture, { groups: count(M.groups, d.groups),
+    channels: count(M.channels, d.group_width) });
+  const parts = [`<svg viewBox="0 0 ${d.width} ${d.height}" width="100%" role="group" aria-label="${esc(label)}">`];
   for (const b of d.boxes) {
     parts.push(`<rect class="rx-box" x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" stroke="${b.color}"/>`);
   }
@@ -120,7 +120,7 @@ function svgFor(d) {
     if (b.kind === "input") extra = ` data-in="${b.index}"`;
     if (b.kind === "output") {
       extra = ` data-out="${b.index}" tabindex="0" role="button" aria-pressed="false" ${OURS} `
-        + `aria-label="output channel ${b.index} (group ${b.group})"`;
+        + `aria-label="${esc(say(M.output_channel, { o: b.index, group: b.group }))}"`;
     }
     const cls = b.kind === "filter" ? "rx-filter" : "rx-ch";
     parts.push(`<rect class="${cls}" data-id="${b.id}"${extra} x="${b.x}" y="${b.y}" width="${b.w}" `
@@ -135,18 +135,19 @@ function svgFor(d) {
 }
 
 function render({ model, el }) {
+  const M = model.get("messages");
   const id = `rx-gc-${++instances}-${Math.random().toString(36).slice(2, 8)}`;
   const root = document.createElement("div");
   root.className = "rx-explorer rx-gc";
   root.dataset.explorer = "grouped-conv";
   root.innerHTML = `<style>${STYLE}</style>
     <div class="rx-gc-controls">
-      <span><label for="${id}-g">groups g</label>
+      <span><label for="${id}-g">${esc(M.groups_label)}</label>
         <input type="range" id="${id}-g" min="0" max="0" step="1" value="0" ${OURS}></span>
       <span class="rx-gc-value" aria-hidden="true"></span>
       <span><input type="checkbox" id="${id}-s" ${OURS}>
-        <label for="${id}-s">channel shuffle between two grouped layers</label></span>
-      <button type="button" class="rx-gc-play" ${OURS}>Play</button>
+        <label for="${id}-s">${esc(M.shuffle_label)}</label></span>
+      <button type="button" class="rx-gc-play" ${OURS}>${esc(M.play)}</button>
     </div>
     <div class="rx-gc-picture"></div>
     <p class="rx-gc-formula" aria-live="polite">
@@ -171,7 +172,7 @@ function render({ model, el }) {
   const built = new Map(); // drawing -> its SVG and lookups, built on the first visit: moving back costs no parsing
   function build(d) {
     const holder = document.createElement("div");
-    holder.innerHTML = svgFor(d);
+    holder.innerHTML = svgFor(d, M);
     const byTo = new Map();
     d.links.forEach(([, to], i) => { if (!byTo.has(to)) byTo.set(to, []); byTo.get(to).push(i); });
     return { svg: holder.firstChild, byTarget: byTo,
@@ -208,16 +209,17 @@ function render({ model, el }) {
       redraw();
     } catch (error) { // a bug of ours, not the student's: say so in words, keep the page alive
       console.error(error);
-      q(".rx-gc-caption").innerHTML = '<span class="rx-gc-error">The explorer could not draw this '
-        + `(${esc(error.message)}). Run the cell again; if it stays, please report it.</span>`;
+      const text = say(esc(M.failed), { error: esc(error.message) });
+      q(".rx-gc-caption").innerHTML = `<span class="rx-gc-error">${text}</span>`;
     }
   }
 
   function redraw() {
     const d = current();
     if (!d) { // only if Python sent a groups value without its drawing; say so, never throw
-      q(".rx-gc-caption").innerHTML = `<span class="rx-gc-error">groups=${esc(model.get("groups"))} does not divide `
-        + `channels=${esc(model.get("channels"))}; use one of ${divisors().join(", ")}.</span>`;
+      const text = say(esc(M.not_drawn), { groups: esc(model.get("groups")), channels: esc(model.get("channels")),
+        divisors: divisors().join(", ") });
+      q(".rx-gc-caption").innerHTML = `<span class="rx-gc-error">${text}</span>`;
       return;
     }
     if (d !== drawn) {
@@ -229,15 +231,16 @@ function render({ model, el }) {
     const divs = divisors(), index = divs.indexOf(d.groups);
     slider.max = String(divs.length - 1);
     slider.value = String(index);
-    const valueText = `${plural(d.groups, "group")} of ${plural(d.group_width, "channel")}`;
+    const valueText = sized(M, d);
     slider.setAttribute("aria-valuetext", valueText);
-    value.textContent = valueText + (d.groups === 1 ? " (dense)" : d.groups === d.channels ? " (depthwise)" : "");
+    value.textContent = d.groups === 1 ? say(M.dense, { value: valueText })
+      : d.groups === d.channels ? say(M.depthwise, { value: valueText }) : valueText;
     shuffleBox.checked = d.shuffle;
     const { o, inputs } = light(d);
-    const [params, macs] = formulaLines(d);
+    const [params, macs] = formulaLines(d, M);
     q(".rx-gc-params").textContent = params;
     q(".rx-gc-macs").textContent = macs;
-    q(".rx-gc-caption").textContent = caption(d, o, inputs);
+    q(".rx-gc-caption").textContent = caption(d, o, inputs, M);
     const { params: p, macs: m } = cost(d);
     root.dataset.state = JSON.stringify({ channels: d.channels, groups: d.groups, shuffle: d.shuffle,
                                           selected: model.get("selected") });
@@ -287,8 +290,8 @@ function render({ model, el }) {
   const stop = () => {
     clearInterval(timer);
     timer = null;
-    play.textContent = "Play";
-    play.setAttribute("aria-label", "Play: step through the groups values");
+    play.textContent = M.play;
+    play.setAttribute("aria-label", M.play_label);
   };
   play.addEventListener("click", () => {
     if (timer) return stop();
@@ -297,8 +300,8 @@ function render({ model, el }) {
       setTraits({ groups: divs[(divs.indexOf(model.get("groups")) + 1) % divs.length] });
       update();
     }, PLAY_MS);
-    play.textContent = "Pause";
-    play.setAttribute("aria-label", "Pause stepping through the groups values");
+    play.textContent = M.pause;
+    play.setAttribute("aria-label", M.pause_label);
   });
   stop();
 
