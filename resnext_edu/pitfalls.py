@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from .blocks import ResNeXtBlockC
+from .i18n import N_, _
 from .models import STAGE_WIDTHS, ResNet
 from .tables import Column, Table
 from .trace import trace
@@ -184,7 +185,8 @@ PLANTED = {
 
 def _check_name(name):
     if name not in PITFALLS:
-        raise ValueError(f"name={name!r} is not a pitfall; use one of {', '.join(map(repr, PITFALLS))}")
+        raise ValueError(_("name={name!r} is not a pitfall; use one of {names}").format(
+            name=name, names=", ".join(map(repr, PITFALLS))))
 
 
 def fixed(name):
@@ -224,15 +226,17 @@ class Symptoms:
 
 
 class _SymptomRows(Table):
-    """One model's symptoms as a two-column table: what, and what it shows."""
+    """One model's symptoms as a two-column table: what, and what it shows (made when shown: in its language)."""
 
-    columns = (Column("symptom", lambda r: r[0]), Column("this model", lambda r: r[1]))
+    columns = (Column(N_("symptom"), lambda r: r[0]), Column(N_("this model"), lambda r: r[1]))
 
     def __init__(self, s):
         stages = ", ".join(f"{name} {'x'.join(map(str, hw))}" for name, hw in s.stages.items())
-        super().__init__([("parameters", f"{s.params:,} ({s.params_vs_paper:+,} against {PAPER_PARAMS:,})"),
-                          ("output at 160x160", str(s.output_160) if s.runs_at_160 else f"fails: {s.output_160}"),
-                          ("maps at 224x224", stages)])
+        output = (str(s.output_160) if s.runs_at_160 else _("fails: {error}").format(error=s.output_160))
+        super().__init__([(_("parameters"), _("{params:,} ({diff:+,} against {paper:,})").format(
+                               params=s.params, diff=s.params_vs_paper, paper=PAPER_PARAMS)),
+                          (_("output at 160x160"), output),
+                          (_("maps at 224x224"), stages)])
 
 
 def symptoms(model):
@@ -247,12 +251,13 @@ def symptoms(model):
 class SymptomsTable(Table):
     """(name, Symptoms) rows: one line per model, as notebook 07 shows them."""
 
-    columns = (
-        Column("pitfall", lambda r: r[0]),
-        Column("params", lambda r: f"{r[1].params:,}", "right"),
-        Column("vs 25,028,904", lambda r: f"{r[1].params_vs_paper:+,}", "right"),
-        Column("output at 160", lambda r: str(r[1].output_160) if r[1].runs_at_160 else "fails"),
-        Column("maps at 224 (max pool, conv2..conv5)", lambda r: ", ".join(str(hw[0]) for hw in r[1].stages.values())),
+    columns = (  # headers are N_() messages: the Table shows them in the current language
+        Column(N_("pitfall"), lambda r: r[0]),
+        Column(N_("params"), lambda r: f"{r[1].params:,}", "right"),
+        Column(N_("vs 25,028,904"), lambda r: f"{r[1].params_vs_paper:+,}", "right"),
+        Column(N_("output at 160"), lambda r: str(r[1].output_160) if r[1].runs_at_160 else _("fails")),
+        Column(N_("maps at 224 (max pool, conv2..conv5)"),
+               lambda r: ", ".join(str(hw[0]) for hw in r[1].stages.values())),
     )
 
 
@@ -260,5 +265,6 @@ def table():
     """Symptoms of every pitfall and of the fixed model, one row each."""
     with torch.device("meta"):  # shapes are all it needs: no memory, no weight init
         rows = [(name, symptoms(build())) for name, build in PITFALLS.items()]
-        rows.append(("fixed (resnext50_32x4d)", symptoms(fixed("keras_strides"))))
+        # In every language the name ends in " (resnext50_32x4d)": notebook 07 strips it for its bar labels.
+        rows.append((_("fixed (resnext50_32x4d)"), symptoms(fixed("keras_strides"))))
     return SymptomsTable(rows)

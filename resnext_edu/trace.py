@@ -14,7 +14,7 @@ The forward runs on PyTorch's "meta" device when it can: tensors with shapes but
 nothing is computed and ResNeXt-101 at 224x224 takes no memory. Parameters and buffers are
 passed in through `torch.func.functional_call`, so the model's weights, gradients and BatchNorm
 statistics are never touched, and each module's training flag is put back afterwards. This
-module imports nothing from the rest of the package but its argument checks: it reads any nn.Module.
+module imports nothing from the rest of the package but its argument checks and i18n: it reads any nn.Module.
 """
 from dataclasses import dataclass
 
@@ -25,6 +25,7 @@ from torch.func import functional_call
 from torch.overrides import TorchFunctionMode
 
 from .checks import check_choice, check_input_size, check_module, check_size
+from .i18n import _
 
 DEVICES = ("auto", "meta", "real")
 POOLS = {"avg_pool2d": nn.AvgPool2d, "max_pool2d": nn.MaxPool2d}  # functional pools, as modules
@@ -99,12 +100,13 @@ class Coverage:
 
     def __str__(self):
         share = self.params_reached / self.params if self.params else 1.0
-        text = (f"coverage: the trace reached {self.params_reached:,} of {self.params:,} parameters "
-                f"({share:.0%}) and {self.layers - len(self.unreached)} of {self.layers} conv/linear layers, "
-                f"{self.layers_hooked} of them as module calls")
+        text = _("coverage: the trace reached {reached:,} of {params:,} parameters ({share:.0%}) and {layers_reached} "
+                 "of {layers} conv/linear layers, {hooked} of them as module calls").format(
+                     reached=self.params_reached, params=self.params, share=share,
+                     layers_reached=self.layers - len(self.unreached), layers=self.layers, hooked=self.layers_hooked)
         if self.foreign:
-            text += f"; {self.foreign:,} weights it used are not parameters of the model"
-        return text + ("" if self.full else " (not everything was checked)")
+            text += "; " + _("{n:,} weights it used are not parameters of the model").format(n=self.foreign)
+        return text + ("" if self.full else " (" + _("not everything was checked") + ")")
 
 
 def tensors(value):
@@ -169,7 +171,7 @@ class _OpWatcher(TorchFunctionMode):
         if not inputs or not results:
             return out
         owned = [self.owners[id(t)] for t in inputs if id(t) in self.owners]
-        self.used.update(name for _, name in owned)
+        self.used.update(name for _module, name in owned)
         for t in inputs:
             if isinstance(t, nn.Parameter) and id(t) not in self.owners:
                 self.foreign[id(t)] = t.numel()
@@ -263,7 +265,8 @@ def _run(model, size, batch, train, backward, device, ops=False):
             try:
                 grads = _gradients(output, params) if backward else None
             except Exception as err:  # noqa: BLE001  e.g. activation checkpointing recomputes off the meta device
-                return Trace(calls, error=("", f"the backward pass failed: {first_line(err)}"), device=device)
+                return Trace(calls, error=("", _("the backward pass failed: {error}").format(error=first_line(err))),
+                             device=device)
         coverage = _coverage(model, watcher, calls) if watcher else None
         return Trace(calls, output, grads, device=device, coverage=coverage)
     finally:

@@ -28,12 +28,13 @@ How it sees a model (heuristics, written so that they hold for any nn.Module):
   shrink the map. Global pooling is not strided: total stride = input size / final map size.
 - Within one block, a path is a chain of leaves linked by dataflow. Res2Net's strided 3x3s each
   read their own split of the same tensor: parallel, one strided layer per path, fine.
-The checks (`checks`, `coverage`, and `expect` when asked) read these and yield `Finding`s; `findings` merges
+The checks (`checks`, `coverage`, `intent`, and `expect` when asked) read these and yield `Finding`s; `findings` merges
 and prints them.
 """
 from torch import nn
 
 from ..checks import check_choice, check_input_size, check_module, check_optional_size
+from ..i18n import _, ngettext
 from ..registry import MODELS
 from ..trace import trace as run_trace
 from .blocks import find_blocks
@@ -75,8 +76,9 @@ def diagnose(model, input_size=(3, 224, 224), cardinality=None, num_classes=None
         # Say it as a plain forward would: one image, eval mode ("expected input[1, 1, 32, 32] ...").
         plain = run_trace(model, size, device="real")
         where, message = plain.error or trace.error
-        raise ValueError(f"the forward pass of {type(model).__name__} fails at input_size={size}"
-                         + (f" in {where}" if where else "") + f": {message}")
+        text = (_("the forward pass of {model} fails at input_size={size} in {where}: {message}") if where else
+                _("the forward pass of {model} fails at input_size={size}: {message}"))
+        raise ValueError(text.format(model=type(model).__name__, size=size, where=where, message=message))
     size2 = _second_size(size)
     # Shapes only, eval mode; on the device the first pass ran on, so a failure reads the same there.
     second = run_trace(model, size2, device=trace.device, ops=True)
@@ -93,15 +95,20 @@ def diagnose(model, input_size=(3, 224, 224), cardinality=None, num_classes=None
 
     params = sum(p.numel() for p in model.parameters())
     out = trace.outputs()
-    facts = [f"{params:,} parameters, output {tuple(out[0].shape[1:]) if out else '?'} per image",
-             f"{len(blocks)} residual block{'s' if len(blocks) != 1 else ''}"
-             + (f", final map {fmt(final)}, total stride {size[1] / final[0]:g}" if final else ""),
-             f"second forward at {size2}: " + ("failed" if second.error else "ran")
-             + ("" if trace.device == "meta" else " (on real data: the meta device could not run it)"),
+    second_run = _("second forward at {size}: failed") if second.error else _("second forward at {size}: ran")
+    facts = [_("{params:,} parameters, output {shape} per image").format(
+                 params=params, shape=tuple(out[0].shape[1:]) if out else "?"),
+             ngettext("{n} residual block", "{n} residual blocks", len(blocks)).format(n=len(blocks))
+             + (", " + _("final map {map}, total stride {stride:g}").format(
+                 map=fmt(final), stride=size[1] / final[0]) if final else ""),
+             second_run.format(size=size2)
+             + ("" if trace.device == "meta" else " " + _("(on real data: the meta device could not run it)")),
              str(trace.coverage)]
     if wrapper:
-        facts.insert(0, f"inside {wrapper} (the report reads its .module; layer names are relative to it)")
-    return Findings(merge(findings), f"diagnose: {type(model).__name__} at input {size}", facts)
+        facts.insert(0, _("inside {wrapper} (the report reads its .module; layer names are relative to it)").format(
+            wrapper=wrapper))
+    title = _("diagnose: {model} at input {size}").format(model=type(model).__name__, size=size)
+    return Findings(merge(findings), title, facts)
 
 
 def _unwrap(model):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from ..i18n import _
 from ..trace import Call
 from .graph import bound, is_add, parents, seq, walk
 
@@ -36,8 +37,8 @@ class Block:
 
     @property
     def label(self):
-        """How the text names it: "layer1.0", or "the model" for diagnose(block)."""
-        return self.call.name or "the model"
+        """How the text names it: "layer1.0", or "the model" (in the current language) for diagnose(block)."""
+        return self.call.name or _("the model")
 
 
 def residual_sides(call, leaf_out):
@@ -49,7 +50,7 @@ def residual_sides(call, leaf_out):
     """
     stop, limit = set(call.in_nodes), bound(call)
     node = call.out_node
-    for _ in range(TAIL_OPS):
+    for _step in range(TAIL_OPS):
         if node is None or node in stop or seq(node) <= limit:
             return None
         if is_add(node):
@@ -64,12 +65,12 @@ def residual_sides(call, leaf_out):
     if len(operands) != 2:
         return None
     walks = [walk([op], stop, limit, {}) for op in operands]
-    if not all(reached for _, _, reached in walks):
+    if not all(reached for _found, _seen, reached in walks):
         return None
     shared = (walks[0][1] & walks[1][1]) - stop
     if any(is_add(n) for n in shared):
         return None  # a stage: its additions meet at the previous block's output
-    return tuple({leaf_out[n] for n in seen if n in leaf_out} for _, seen, _ in walks)
+    return tuple({leaf_out[n] for n in seen if n in leaf_out} for _found, seen, _reached in walks)
 
 
 def find_blocks(trace):

@@ -3,7 +3,7 @@
 Xie et al. 2017 (arXiv:1611.05431) for the blocks (Fig. 3), Table 1 for the stage sizes and Sec. 4
 for the stride and the shortcuts; He et al. 2016 (arXiv:1512.03385), Sec. 3.3 and 4.1, for the
 shortcut options. A check yields one Finding per place; diagnose merges those of the same check and
-severity.
+severity. The checks of what the caller meant (cardinality, num_classes) are in `intent`.
 """
 import math
 from dataclasses import dataclass
@@ -12,9 +12,11 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.modules.conv import _ConvNd
 
+from ..i18n import _, ngettext
 from ..trace import Trace
 from .coverage import check_batch, check_coverage
 from .findings import Finding
+from .intent import check_cardinality, check_classes
 from .layers import as_tuple, fmt, is_conv, is_fixed_global_pool, kernel_of, prefix, spatial, stride_of
 
 PAPER_STRIDE = 32  # ImageNet models reduce 224x224 to 7x7 (Xie et al. 2017, Table 1)
@@ -58,16 +60,17 @@ def check_strided_chains(trace, blocks, ctx):
             i = best[i]
         path.reverse()
         shrink = math.prod(stride_of(c) for c in path)
-        chain = " -> ".join(f"{c.name} (stride {stride_of(c)})" for c in path)
+        chain = " -> ".join(_("{name} (stride {stride})").format(name=c.name, stride=stride_of(c)) for c in path)
         size_in, size_out = spatial(block.call.in_shape), spatial(block.call.out_shape)
         yield Finding(
             "error", "strided-chain", (block.name, *(c.name for c in path)),
-            f"{block.label}: one path goes through {len(path)} strided layers, {chain}, so the map shrinks "
-            f"{shrink}x in one block ({fmt(size_in)} -> {fmt(size_out)}).",
-            "A block should shrink the map once (2x); each extra stride throws away 3/4 of the positions "
-            "and the later stages work on maps too small to see anything.",
-            "Put the stride on one layer of the path only: the 3x3 conv (as the ResNeXt paper, Sec. 4, and "
-            "torchvision's 'ResNet V1.5') or the first 1x1 (ResNet v1); the shortcut gets the same stride.")
+            _("{block}: one path goes through {n} strided layers, {chain}, so the map shrinks {shrink}x in one "
+              "block ({size_in} -> {size_out}).").format(block=block.label, n=len(path), chain=chain, shrink=shrink,
+                                                          size_in=fmt(size_in), size_out=fmt(size_out)),
+            _("A block should shrink the map once (2x); each extra stride throws away 3/4 of the positions "
+              "and the later stages work on maps too small to see anything."),
+            _("Put the stride on one layer of the path only: the 3x3 conv (as the ResNeXt paper, Sec. 4, and "
+              "torchvision's 'ResNet V1.5') or the first 1x1 (ResNet v1); the shortcut gets the same stride."))
 
 
 def check_stride_on_1x1(trace, blocks, ctx):
@@ -85,15 +88,17 @@ def check_stride_on_1x1(trace, blocks, ctx):
                     if is_conv(calls[p]) and max(kernel_of(calls[p])) == 1:
                         yield Finding(
                             "info", "stride-on-1x1", (calls[p].name,),
-                            f"{calls[p].name} is a 1x1 conv with stride {stride_of(calls[p])} before the 3x3 "
-                            f"{leaf.name}: the layout of the original ResNet (v1), not the ResNeXt paper's.",
-                            "A strided 1x1 reads one position in four and drops the rest; a strided 3x3 sees them "
-                            "all. The ResNeXt paper downsamples 'by stride-2 convolutions in the 3x3 layer of the "
-                            "first block in each stage' (Sec. 4), and so does the authors' code (models/resnext.lua) "
-                            "and torchvision ('ResNet V1.5'); for ResNet-50 NVIDIA's model card calls v1.5 'slightly "
-                            "more accurate (~0.5% top1) than v1' at 'a small performance drawback (~5% imgs/sec)'.",
-                            f"To follow the ResNeXt paper, move the stride to {leaf.name}; keep it only to match "
-                            "ResNet v1 (or weights trained with it).")
+                            _("{name} is a 1x1 conv with stride {stride} before the 3x3 {conv}: the layout of the "
+                              "original ResNet (v1), not the ResNeXt paper's.").format(
+                                  name=calls[p].name, stride=stride_of(calls[p]), conv=leaf.name),
+                            _("A strided 1x1 reads one position in four and drops the rest; a strided 3x3 sees them "
+                              "all. The ResNeXt paper downsamples 'by stride-2 convolutions in the 3x3 layer of the "
+                              "first block in each stage' (Sec. 4), and so does the authors' code "
+                              "(models/resnext.lua) and torchvision ('ResNet V1.5'); for ResNet-50 NVIDIA's model "
+                              "card calls v1.5 'slightly more accurate (~0.5% top1) than v1' at 'a small "
+                              "performance drawback (~5% imgs/sec)'."),
+                            _("To follow the ResNeXt paper, move the stride to {conv}; keep it only to match "
+                              "ResNet v1 (or weights trained with it).").format(conv=leaf.name))
 
 
 def check_grouped_1x1(trace, blocks, ctx):
@@ -106,20 +111,23 @@ def check_grouped_1x1(trace, blocks, ctx):
             if block.shuffled:
                 yield Finding(
                     "info", "grouped-1x1", (leaf.name,),
-                    f"{leaf.name} is a 1x1 conv with groups={g}, followed by a channel shuffle, as in ShuffleNet.",
-                    "The shuffle lets each group of the next layer read from every group of this one.",
-                    "Nothing to fix, if the shuffle was meant.")
+                    _("{name} is a 1x1 conv with groups={g}, followed by a channel shuffle, as in ShuffleNet.").format(
+                        name=leaf.name, g=g),
+                    _("The shuffle lets each group of the next layer read from every group of this one."),
+                    _("Nothing to fix, if the shuffle was meant."))
                 continue
+            what = (_("{name} is a 1x1 conv with groups={g} inside the block {block}: each group of {n} input "
+                      "channels feeds only its own group of outputs.") if block.call.name else
+                    _("{name} is a 1x1 conv with groups={g} inside the block: each group of {n} input channels "
+                      "feeds only its own group of outputs."))
             yield Finding(
                 "warning", "grouped-1x1", (leaf.name,),
-                f"{leaf.name} is a 1x1 conv with groups={g} inside "
-                f"{'the block ' + block.call.name if block.call.name else 'the block'}: each group of "
-                f"{leaf.module.in_channels // g} input channels feeds only its own group of outputs.",
-                "Information can no longer cross groups there: with the grouped 3x3 after it, each path sees "
-                f"only 1/{g} of the block's input. ResNeXt's form (c) groups only the 3x3 (Xie et al. 2017, "
-                "Fig. 3(c), Table 1); ShuffleNet groups its 1x1s but adds a channel shuffle to mix the groups "
-                "again (Zhang et al. 2018, Sec. 3.1).",
-                f"Use groups=1 in {leaf.name}; keep groups=cardinality on the 3x3 only.")
+                what.format(name=leaf.name, g=g, block=block.call.name, n=leaf.module.in_channels // g),
+                _("Information can no longer cross groups there: with the grouped 3x3 after it, each path sees "
+                  "only 1/{g} of the block's input. ResNeXt's form (c) groups only the 3x3 (Xie et al. 2017, "
+                  "Fig. 3(c), Table 1); ShuffleNet groups its 1x1s but adds a channel shuffle to mix the groups "
+                  "again (Zhang et al. 2018, Sec. 3.1).").format(g=g),
+                _("Use groups=1 in {name}; keep groups=cardinality on the 3x3 only.").format(name=leaf.name))
 
 
 def check_total_stride(trace, blocks, ctx):
@@ -135,26 +143,31 @@ def check_total_stride(trace, blocks, ctx):
     if dilated and stride < PAPER_STRIDE:
         yield Finding(
             "info", "total-stride", (dilated[0],),
-            f"The final feature map is {fmt(final)} at {fmt(size[1:])} input (output stride {stride:g}), and "
-            f"{len(dilated)} conv{'s are' if len(dilated) > 1 else ' is'} dilated, from {dilated[0]} on: a dilated "
-            "backbone, as for segmentation.",
-            "Dilation keeps the map large on purpose (torchvision's replace_stride_with_dilation); the paper's "
-            f"classification networks reduce {PAPER_STRIDE}x, so their FLOPs do not apply.",
-            "Nothing to fix if the dilation is meant.")
+            ngettext("The final feature map is {final} at {size} input (output stride {stride:g}), and {n} conv is "
+                     "dilated, from {first} on: a dilated backbone, as for segmentation.",
+                     "The final feature map is {final} at {size} input (output stride {stride:g}), and {n} convs are "
+                     "dilated, from {first} on: a dilated backbone, as for segmentation.", len(dilated)).format(
+                         final=fmt(final), size=fmt(size[1:]), stride=stride, n=len(dilated), first=dilated[0]),
+            _("Dilation keeps the map large on purpose (torchvision's replace_stride_with_dilation); the paper's "
+              "classification networks reduce {paper}x, so their FLOPs do not apply.").format(paper=PAPER_STRIDE),
+            _("Nothing to fix if the dilation is meant."))
         return
     odd = odd_sizes(trace)  # each one is also a padding finding, with its sizes
+    what = _("The final feature map is {final} at {size} input: total stride {stride:g}, where the paper's ImageNet "
+             "models have {paper} ({expected}).").format(final=fmt(final), size=fmt(size[1:]), stride=stride,
+                                                         paper=PAPER_STRIDE, expected=fmt(expected))
+    if odd:
+        what += " " + _("The first map off size is {name}'s {map}.").format(
+            name=odd[0].name, map=fmt(spatial(odd[0].out_shape)))
     yield Finding(
-        "warning", "total-stride", (*(c.name for c in odd), where),
-        f"The final feature map is {fmt(final)} at {fmt(size[1:])} input: total stride "
-        f"{stride:g}, where the paper's ImageNet models have {PAPER_STRIDE} ({fmt(expected)})."
-        + (f" The first map off size is {odd[0].name}'s {fmt(spatial(odd[0].out_shape))}." if odd else ""),
-        "Stage sizes set what each stage sees and costs: Table 1's 56, 28, 14, 7 at 224x224. "
-        "Another final size means a stride or a padding is off somewhere: the paper's FLOPs no longer "
-        "apply, and pretrained weights would see maps of other sizes than they were trained on.",
-        (f"Give {odd[0].name} the padding that halves the map exactly: (k-1)/2 for kernel k (torchvision's "
-         "stem: 7x7 conv with padding 3, 3x3 max pool with padding 1)." if odd else
-         "Check that the stem reduces 4x (7x7 conv, stride 2, then 3x3 max pool, stride 2, as in torchvision) "
-         "and that each later stage halves the map exactly once."))
+        "warning", "total-stride", (*(c.name for c in odd), where), what,
+        _("Stage sizes set what each stage sees and costs: Table 1's 56, 28, 14, 7 at 224x224. "
+          "Another final size means a stride or a padding is off somewhere: the paper's FLOPs no longer "
+          "apply, and pretrained weights would see maps of other sizes than they were trained on."),
+        (_("Give {name} the padding that halves the map exactly: (k-1)/2 for kernel k (torchvision's "
+           "stem: 7x7 conv with padding 3, 3x3 max pool with padding 1).").format(name=odd[0].name) if odd else
+         _("Check that the stem reduces 4x (7x7 conv, stride 2, then 3x3 max pool, stride 2, as in torchvision) "
+           "and that each later stage halves the map exactly once.")))
 
 
 def _ceil_div(a, b):
@@ -162,7 +175,7 @@ def _ceil_div(a, b):
 
 
 def _ceil_halve(size, times):
-    for _ in range(times):
+    for _time in range(times):
         size = _ceil_div(size, 2)
     return size
 
@@ -183,13 +196,16 @@ def check_padding(trace, blocks, ctx):
             want = tuple(_ceil_div(s, stride_of(c)) for s in spatial(c.in_shape))
             yield Finding(
                 "warning", "padding", (c.name,),
-                f"{c.name} ({type(c.module).__name__}, kernel {fmt(k)}, stride {stride_of(c)}, padding {fmt(pad)}) "
-                f"turns the {fmt(spatial(c.in_shape))} map into {fmt(spatial(c.out_shape))}, not {fmt(want)}.",
-                "In a ResNet every stride halves the map exactly: Table 1's 112, 56, 28, 14, 7 at 224x224. With too "
-                "little padding the border is dropped and every later map is a size off, so the paper's FLOPs and "
-                "any pretrained weights assume other map sizes.",
-                f"Use padding {right[0] if len(set(right)) == 1 else right} in {c.name}, that is (k-1)/2 for kernel "
-                "k (torchvision's stem: a 7x7 conv with padding 3, then a 3x3 max pool with padding 1).")
+                _("{name} ({kind}, kernel {k}, stride {stride}, padding {pad}) turns the {a} map into {b}, not "
+                  "{want}.").format(name=c.name, kind=type(c.module).__name__, k=fmt(k), stride=stride_of(c),
+                                    pad=fmt(pad), a=fmt(spatial(c.in_shape)), b=fmt(spatial(c.out_shape)),
+                                    want=fmt(want)),
+                _("In a ResNet every stride halves the map exactly: Table 1's 112, 56, 28, 14, 7 at 224x224. With too "
+                  "little padding the border is dropped and every later map is a size off, so the paper's FLOPs and "
+                  "any pretrained weights assume other map sizes."),
+                _("Use padding {pad} in {name}, that is (k-1)/2 for kernel k (torchvision's stem: a 7x7 conv with "
+                  "padding 3, then a 3x3 max pool with padding 1).").format(
+                      pad=right[0] if len(set(right)) == 1 else right, name=c.name))
     for c in trace.calls:
         if not (c.leaf and is_conv(c)) or isinstance(c.module.padding, str):
             continue
@@ -200,12 +216,13 @@ def check_padding(trace, blocks, ctx):
             right = tuple(d * (k_ - 1) // 2 for k_, d in zip(ks, dil))
             yield Finding(
                 "warning", "padding", (c.name,),
-                f"{c.name} is a {k} conv with padding {fmt(pads)}, more than the {fmt(right)} that keeps "
-                f"the size (or halves it exactly, at stride 2): {fmt(spatial(c.in_shape))} -> "
-                f"{fmt(spatial(c.out_shape))}.",
-                "The extra border adds rows and columns of zeros, so this map and the later ones can come out "
-                "larger than the paper's (Table 1), and a fixed-size pooling at the end may no longer fit.",
-                f"Use padding {right[0] if len(set(right)) == 1 else right} (that is (k-1)/2 for kernel k).")
+                _("{name} is a {k} conv with padding {pads}, more than the {right} that keeps the size (or halves it "
+                  "exactly, at stride 2): {a} -> {b}.").format(name=c.name, k=k, pads=fmt(pads), right=fmt(right),
+                                                               a=fmt(spatial(c.in_shape)), b=fmt(spatial(c.out_shape))),
+                _("The extra border adds rows and columns of zeros, so this map and the later ones can come out "
+                  "larger than the paper's (Table 1), and a fixed-size pooling at the end may no longer fit."),
+                _("Use padding {pad} (that is (k-1)/2 for kernel k).").format(
+                    pad=right[0] if len(set(right)) == 1 else right))
 
 
 def check_fixed_pool(trace, blocks, ctx):
@@ -224,30 +241,34 @@ def check_fixed_pool(trace, blocks, ctx):
         later = second.named(c.name, occurrence)  # the same call at the second size
         elsewhere = ""
         if second.error and second.error[0] == c.name:
-            elsewhere = f"at {fmt(size2[1:])} input it fails: {second.error[1]}"
+            elsewhere = _("at {size} input it fails: {error}").format(size=fmt(size2[1:]), error=second.error[1])
         elif later is not None and later.out_shape and any(s != 1 for s in spatial(later.out_shape)):
-            elsewhere = f"at {fmt(size2[1:])} input it pools to {fmt(spatial(later.out_shape))}, not 1x1"
+            elsewhere = _("at {size} input it pools to {map}, not 1x1").format(
+                size=fmt(size2[1:]), map=fmt(spatial(later.out_shape)))
         owner = c.name.rpartition(": ")[0]  # a functional pool is named "<module>: F.avg_pool2d"
         k = kernel[0] if len(set(kernel)) == 1 else kernel
         if c.op:
-            who = "The model" if owner == "(model)" else owner
-            what = f"{who}'s forward calls F.{c.op}(x, {k}), a fixed-size global pooling"
+            what = (_("The model's forward calls F.{op}(x, {k}), a fixed-size global pooling") if owner == "(model)"
+                    else _("{owner}'s forward calls F.{op}(x, {k}), a fixed-size global pooling"))
         else:
-            what = f"{c.name} is {type(c.module).__name__}(kernel_size={fmt(kernel)}), a fixed-size global pooling"
+            what = _("{name} is {kind}(kernel_size={kernel}), a fixed-size global pooling")
+        what = what.format(op=c.op, k=k, owner=owner, name=c.name, kind=type(c.module).__name__, kernel=fmt(kernel))
+        sizes = {"size": fmt(ctx.size[1:]), "map": fmt(size_in), "kernel": fmt(kernel), "elsewhere": elsewhere}
         if here:
-            what += (f": at {fmt(ctx.size[1:])} input it reads the {fmt(size_in)} map but averages only the "
-                     f"top-left {fmt(kernel)} of it" + (f"; {elsewhere}" if elsewhere else "") + ".")
+            what += ": " + _("at {size} input it reads the {map} map but averages only the top-left {kernel} of "
+                             "it").format(**sizes) + (f"; {elsewhere}" if elsewhere else "") + "."
         else:
-            what += (f". It is right at {fmt(ctx.size[1:])} input, where it pools the whole {fmt(size_in)} map, "
-                     "as the authors' own code does (a 7x7 average pool for ImageNet, 8x8 for CIFAR, "
-                     "models/resnext.lua)" + (f"; but {elsewhere}." if elsewhere else "."))
+            what += ". " + _("It is right at {size} input, where it pools the whole {map} map, as the authors' own "
+                             "code does (a 7x7 average pool for ImageNet, 8x8 for CIFAR, models/resnext.lua)").format(
+                                 **sizes) + (_("; but {elsewhere}.").format(**sizes) if elsewhere else ".")
+        fix = (_("Replace F.{op}(x, {k}) by F.adaptive_avg_pool2d(x, 1)") if c.op else
+               _("Use nn.AdaptiveAvgPool2d(1) in {name}")).format(op=c.op, k=k, name=c.name)
         yield Finding(
             "error" if here else "warning", "fixed-pool", (c.name,), what,
-            "A fixed kernel fits one map size. On a smaller map it fails; on a larger one it averages only "
-            "part of the map, or leaves more than one position per channel for the classifier.",
-            (f"Replace F.{c.op}(x, {k}) by F.adaptive_avg_pool2d(x, 1)" if c.op else
-             f"Use nn.AdaptiveAvgPool2d(1) in {c.name}") + ": it pools any map to 1x1"
-            + (", and the model works at every input size." if not here else "."))
+            _("A fixed kernel fits one map size. On a smaller map it fails; on a larger one it averages only "
+              "part of the map, or leaves more than one position per channel for the classifier."),
+            fix + ": " + (_("it pools any map to 1x1.") if here else
+                          _("it pools any map to 1x1, and the model works at every input size.")))
 
 
 def check_second_size(trace, blocks, ctx):
@@ -258,14 +279,16 @@ def check_second_size(trace, blocks, ctx):
         return  # no failure, or the fixed pool's, which check_fixed_pool reports
     where, message = second.error
     module = dict(ctx.model.named_modules()).get(where)
-    kind = type(module).__name__ if module is not None else "the model"
+    kind = type(module).__name__ if module is not None else _("the model")
     yield Finding(
         "warning", "input-size", (where or "(model)",),
-        f"At {fmt(size2[1:])} input the forward pass fails in {where or 'the model'} ({kind}): {message}",
-        "The model works at one input size only; a fully convolutional network with global pooling "
-        "works at any size the strides allow.",
-        "Replace hard-coded sizes (fixed pooling kernels, a Linear layer sized for one flattened map) "
-        "by nn.AdaptiveAvgPool2d(1) before the classifier.")
+        (_("At {size} input the forward pass fails in {where} ({kind}): {message}") if where else
+         _("At {size} input the forward pass fails in the model ({kind}): {message}")).format(
+             size=fmt(size2[1:]), where=where, kind=kind, message=message),
+        _("The model works at one input size only; a fully convolutional network with global pooling "
+          "works at any size the strides allow."),
+        _("Replace hard-coded sizes (fixed pooling kernels, a Linear layer sized for one flattened map) "
+          "by nn.AdaptiveAvgPool2d(1) before the classifier."))
 
 
 def check_bias_before_bn(trace, blocks, ctx):
@@ -278,25 +301,28 @@ def check_bias_before_bn(trace, blocks, ctx):
             p = out_of.get(node)
             if p is None or not isinstance(p.module, (_ConvNd, nn.Linear)) or p.module.bias is None:
                 continue
-            what = f"{p.name} has a bias ({p.module.bias.numel():,} parameters) and feeds {c.name} directly"
+            names = {"name": p.name, "n": p.module.bias.numel(), "bn": c.name}
             if all(s == 1 for s in spatial(c.in_shape)):
                 # A BN on pooled features (N, C, 1, 1): the attention branch of ResNeSt's split attention
                 # or of ReXNet's SE, as their reference code (and pretrained weights) have it. It wastes
                 # C parameters and no real compute.
                 yield Finding(
-                    "info", "bias-before-bn", (p.name,), what + ", on pooled (1x1) features.",
-                    "BN's mean subtraction cancels the bias. In an attention branch this costs a few "
-                    "parameters only; timm's ResNeSt (split_attn.py) and ReXNet (its SE module) have such a "
-                    "bias too, so a model built without it does not load their weights strictly.",
-                    f"Nothing to fix, unless you train from scratch: then bias=False in {p.name}.")
+                    "info", "bias-before-bn", (p.name,),
+                    _("{name} has a bias ({n:,} parameters) and feeds {bn} directly, on pooled (1x1) "
+                      "features.").format(**names),
+                    _("BN's mean subtraction cancels the bias. In an attention branch this costs a few "
+                      "parameters only; timm's ResNeSt (split_attn.py) and ReXNet (its SE module) have such a "
+                      "bias too, so a model built without it does not load their weights strictly."),
+                    _("Nothing to fix, unless you train from scratch: then bias=False in {name}.").format(**names))
             else:
                 yield Finding(
-                    "warning", "bias-before-bn", (p.name,), what + ".",
-                    "BatchNorm subtracts the mean of each channel, which removes any constant the bias added, "
-                    "then adds its own shift (beta): the bias is wasted parameters and wasted work (Ioffe and "
-                    "Szegedy 2015, Sec. 3.2).",
-                    f"Build {p.name} with bias=False, as torchvision does; the authors' Torch code removes "
-                    "its conv biases too.")
+                    "warning", "bias-before-bn", (p.name,),
+                    _("{name} has a bias ({n:,} parameters) and feeds {bn} directly.").format(**names),
+                    _("BatchNorm subtracts the mean of each channel, which removes any constant the bias added, "
+                      "then adds its own shift (beta): the bias is wasted parameters and wasted work (Ioffe and "
+                      "Szegedy 2015, Sec. 3.2)."),
+                    _("Build {name} with bias=False, as torchvision does; the authors' Torch code removes "
+                      "its conv biases too.").format(**names))
 
 
 def check_projection(trace, blocks, ctx):
@@ -318,12 +344,14 @@ def check_projection(trace, blocks, ctx):
         params = sum(p.numel() for i in side for p in calls[i].module.parameters(recurse=False))
         yield Finding(
             "warning", "projection", (where,),
-            f"The shortcut of {block.label} goes through {', '.join(names)} ({params:,} parameters), although its "
-            f"input and output have the same shape {fmt(block.call.in_shape[1:])}.",
-            "The paper (Sec. 4, 'type B' of He et al. 2016) projects only where the shape changes, the first "
-            "block of a stage; He et al. found projections everywhere (option C) only marginally better (Sec. "
-            "4.1, Table 3). Elsewhere the identity shortcut is free and carries the gradient unchanged.",
-            f"Set {where} to None (the identity) when stride == 1 and in_channels == out_channels.")
+            _("The shortcut of {block} goes through {names} ({n:,} parameters), although its input and output have "
+              "the same shape {shape}.").format(block=block.label, names=", ".join(names), n=params,
+                                                shape=fmt(block.call.in_shape[1:])),
+            _("The paper (Sec. 4, 'type B' of He et al. 2016) projects only where the shape changes, the first "
+              "block of a stage; He et al. found projections everywhere (option C) only marginally better (Sec. "
+              "4.1, Table 3). Elsewhere the identity shortcut is free and carries the gradient unchanged."),
+            _("Set {where} to None (the identity) when stride == 1 and in_channels == out_channels.").format(
+                where=where))
 
 
 def check_gradients(trace, blocks, ctx):
@@ -349,89 +377,25 @@ def check_gradients(trace, blocks, ctx):
             dead_modules.append(name)
     never = [n for n in dead_modules if n not in called]
     cut = [n for n in dead_modules if n in called]
-    covered = {f"{m}.{p}" if m else p for m in dead_modules for p, _ in modules[m].named_parameters()}
+    covered = {f"{m}.{p}" if m else p for m in dead_modules for p, _param in modules[m].named_parameters()}
     loose = sorted(unused - covered)  # single tensors of modules whose other parameters train
     params = dict(model.named_parameters())
     n = sum(params[name].numel() for name in unused)
-    parts = [f"unused parameters: {', '.join(loose)}"] if loose else []
+    parts = [_("unused parameters: {names}").format(names=", ".join(loose))] if loose else []
     if never:
-        parts.append(f"never called in forward(): {', '.join(never)}")
+        parts.append(_("never called in forward(): {names}").format(names=", ".join(never)))
     if cut:
-        parts.append(f"called, but their output does not reach the loss: {', '.join(cut)}")
+        parts.append(_("called, but their output does not reach the loss: {names}").format(names=", ".join(cut)))
     names = [name or "(model)" for name in dead_modules] + loose
     yield Finding(
         "error", "no-gradient", tuple(names),
-        f"{n:,} parameters in {len(names)} place{'s' if len(names) > 1 else ''} get no gradient: "
-        f"{'; '.join(parts)}.",
-        "Their parameters never train, yet they count in the model's size and in its optimizer; often "
-        "a forward() that forgets a layer, such as a shortcut that is built but never added.",
-        f"Use {names[0]} in forward() (or let its output reach the loss), or remove it from __init__().")
-
-
-def check_cardinality(trace, blocks, ctx):
-    """With cardinality given: each grouped 3x3 should have groups == cardinality."""
-    card = ctx.cardinality
-    if card is None:
-        return
-    grouped = [c for c in trace.calls if c.leaf and is_conv(c) and c.module.groups > 1
-               and max(kernel_of(c)) > 1 and c.module.groups != c.module.in_channels]  # depthwise is another idea
-    if not grouped:
-        yield Finding(
-            "info", "cardinality", ("(model)",),
-            f"cardinality={card} was given, but no conv has groups > 1 (other than depthwise ones).",
-            "Forms (a) and (b) of the block hold the C paths as separate modules; only form (c) uses groups.",
-            "Nothing to fix for forms (a) and (b); for form (c) pass groups=cardinality to the 3x3 conv."
-            if ctx.coverage is None or ctx.coverage.full else
-            "The trace could not see every layer (see the coverage finding), so this is not a clean bill: "
-            "register every path as a module (nn.ModuleList), then run diagnose again.")
-        return
-    readings = [(c, c.module.groups, c.module.in_channels) for c in grouped]
-    groups = [g for _, g, _ in readings]
-    common = max(set(groups), key=groups.count)  # the model's own cardinality: most of its grouped convs
-    odd = [(c, g, w) for c, g, w in readings if g != common]
-    for c, g, width in odd:  # the model disagrees with itself: that is a bug in the code
-        yield Finding(
-            "error", "cardinality", (c.name,),
-            f"{c.name} has groups={g}, where the model's other grouped 3x3 convs have groups={common}.",
-            "ResNeXt keeps one cardinality in every block (Sec. 3.1: blocks of a template share their "
-            "hyper-parameters, and only the width doubles from stage to stage).",
-            f"Use groups={common if common == card else card} in {c.name}.")
-    if common == card:
-        return
-    # The model is consistent and says C = common; the call says card. Show both readings.
-    first = [(c, g, w) for c, g, w in readings if g == common]
-    widths = sorted({w // g for _, g, w in first})
-    d = widths[0]
-    swapped = any(w // g == card for _, g, w in first)
-    yield Finding(
-        "warning", "cardinality", tuple(c.name for c, _, _ in first),
-        f"The model and your call disagree: every grouped 3x3 of the model has groups={common} "
-        f"({common} groups of width {', '.join(map(str, widths))}: a {common}x{d}d ResNeXt), but you said "
-        f"cardinality={card}." + (f" {card} is the model's width per group in its first stage: C and d are "
-                                  "swapped, in your call or in the model." if swapped else ""),
-        "groups is the number of paths C; the width per group is d = channels / C (Sec. 3.3 and Fig. 3(c)). "
-        f"Changing the model to groups={card} would build another network, with {_ratio(card, common)} the "
-        "3x3 parameters (they scale as 1 / groups).",
-        f"Check the call first: if the model is meant to be {common}x{d}d, pass cardinality={common}. Only if you "
-        f"meant {card} paths, give its grouped 3x3 convs groups={card}.")
-
-
-def _ratio(a, b):
-    """a / b as "8x" or "1/8 of"."""
-    return f"{a / b:g}x" if a >= b else f"1/{b / a:g} of"
-
-
-def check_classes(trace, blocks, ctx):
-    """With num_classes given: the classifier's width."""
-    want, got, where = ctx.num_classes, ctx.classes, ctx.classifier
-    if want is None or got is None or got == want:
-        return
-    yield Finding(
-        "error", "num-classes", (where or "(model)",),
-        f"The model outputs {got} classes (from {where or 'the model'}), but num_classes={want}.",
-        "A classifier of another width cannot be trained on the labels of this dataset, nor load its "
-        "pretrained weights; a width hard-coded in the model ignores the builder's num_classes argument.",
-        f"Build the classifier as nn.Linear(features, num_classes) with num_classes={want}.")
+        ngettext("{n:,} parameters in {places} place get no gradient: {parts}.",
+                 "{n:,} parameters in {places} places get no gradient: {parts}.", len(names)).format(
+                     n=n, places=len(names), parts="; ".join(parts)),
+        _("Their parameters never train, yet they count in the model's size and in its optimizer; often "
+          "a forward() that forgets a layer, such as a shortcut that is built but never added."),
+        _("Use {name} in forward() (or let its output reach the loss), or remove it from __init__().").format(
+            name=names[0]))
 
 
 CHECKS = (check_coverage, check_batch, check_strided_chains, check_total_stride, check_padding, check_fixed_pool,

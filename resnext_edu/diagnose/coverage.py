@@ -7,6 +7,7 @@ coverage no report may say "nothing to fix". `check_batch` checks that the model
 per image, at both input sizes: a head that folds the map into the batch (`x.view(-1, C)` on a
 map larger than 1x1) returns more rows than images, and trains on mislabelled rows without an error.
 """
+from ..i18n import _, ngettext
 from .findings import Finding
 from .layers import fmt, spatial
 
@@ -19,21 +20,25 @@ def check_coverage(trace, blocks, ctx):
     if cov.foreign:
         yield Finding(
             "error", "coverage", ("(model)",),
-            f"The forward pass uses {cov.foreign:,} weights that are not parameters of the model: "
-            f"model.parameters() counts {cov.params:,}.",
-            "Modules kept in a plain Python list or dict (or tensors stored as attributes) are not registered: "
-            "the optimizer never trains them, .to(device) does not move them, state_dict() does not save them, "
-            "and this inspector cannot name or check them.",
-            "Hold sub-modules in nn.ModuleList or nn.ModuleDict (and tensors in nn.Parameter or a buffer).")
+            _("The forward pass uses {foreign:,} weights that are not parameters of the model: "
+              "model.parameters() counts {params:,}.").format(foreign=cov.foreign, params=cov.params),
+            _("Modules kept in a plain Python list or dict (or tensors stored as attributes) are not registered: "
+              "the optimizer never trains them, .to(device) does not move them, state_dict() does not save them, "
+              "and this inspector cannot name or check them."),
+            _("Hold sub-modules in nn.ModuleList or nn.ModuleDict (and tensors in nn.Parameter or a buffer)."))
     if cov.unhooked:
+        n = len(cov.unhooked)
         yield Finding(
             "info", "coverage", cov.unhooked,
-            f"{len(cov.unhooked)} conv/linear layer{'s' if len(cov.unhooked) != 1 else ''} ran without a module "
-            f"call, e.g. as `{cov.unhooked[0]}.forward(x)`: the trace saw them through their operations and "
-            "checked them like the others.",
-            "Calling .forward() directly skips the module's hooks, which tools such as torchinfo, forward "
-            "hooks for feature extraction and quantization rely on.",
-            f"Call the layer itself, `{cov.unhooked[0].rpartition('.')[2]}(x)`, rather than its .forward().")
+            ngettext("{n} conv/linear layer ran without a module call, e.g. as `{name}.forward(x)`: the trace saw "
+                     "them through their operations and checked them like the others.",
+                     "{n} conv/linear layers ran without a module call, e.g. as `{name}.forward(x)`: the trace saw "
+                     "them through their operations and checked them like the others.", n).format(
+                         n=n, name=cov.unhooked[0]),
+            _("Calling .forward() directly skips the module's hooks, which tools such as torchinfo, forward "
+              "hooks for feature extraction and quantization rely on."),
+            _("Call the layer itself, `{name}(x)`, rather than its .forward().").format(
+                name=cov.unhooked[0].rpartition('.')[2]))
 
 
 def check_batch(trace, blocks, ctx):
@@ -46,16 +51,20 @@ def check_batch(trace, blocks, ctx):
         fold = next((c for c in tr.calls if c.op in ("view", "reshape", "flatten")
                      and c.in_shape and c.in_shape[0] == batch and c.out_shape and c.out_shape[0] != batch), None)
         where = fold.name if fold is not None else "(model)"
-        how = (f" {fold.name} turns {fmt(fold.in_shape)} into {fmt(fold.out_shape)}, folding the "
-               f"{fmt(spatial(fold.in_shape)) or 'extra'} positions of each image into the batch."
-               if fold is not None else "")
+        what = ngettext("For {batch} image at {size} input the model returns {rows} rows of {shape}.",
+                        "For {batch} images at {size} input the model returns {rows} rows of {shape}.", batch).format(
+                            batch=batch, size=fmt(size[1:]), rows=rows, shape=fmt(outs[0].shape[1:]))
+        if fold is not None:
+            how = (_("{name} turns {a} into {b}, folding the {map} positions of each image into the batch.")
+                   if spatial(fold.in_shape) else
+                   _("{name} turns {a} into {b}, folding the extra positions of each image into the batch."))
+            what += " " + how.format(name=fold.name, a=fmt(fold.in_shape), b=fmt(fold.out_shape),
+                                     map=fmt(spatial(fold.in_shape)))
         yield Finding(
-            "error", "batch", (where,),
-            f"For {batch} image{'s' if batch > 1 else ''} at {fmt(size[1:])} input the model returns {rows} rows "
-            f"of {fmt(outs[0].shape[1:])}.{how}",
-            "A classifier must return one row per image. With more rows than images the loss compares the "
-            "wrong rows with the labels (or fails only when the counts happen to clash), and accuracy is "
-            "meaningless.",
-            "Pool to 1x1 first (nn.AdaptiveAvgPool2d(1)) and flatten per image: x.flatten(1), or "
-            "x.view(x.size(0), -1), never x.view(-1, channels).")
+            "error", "batch", (where,), what,
+            _("A classifier must return one row per image. With more rows than images the loss compares the "
+              "wrong rows with the labels (or fails only when the counts happen to clash), and accuracy is "
+              "meaningless."),
+            _("Pool to 1x1 first (nn.AdaptiveAvgPool2d(1)) and flatten per image: x.flatten(1), or "
+              "x.view(x.size(0), -1), never x.view(-1, channels)."))
         return

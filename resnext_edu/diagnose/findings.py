@@ -4,9 +4,11 @@ import textwrap
 from dataclasses import dataclass
 
 from ..checks import check_choice
-from ..tables import Column, Markup, Table
+from ..i18n import N_, _, ngettext
+from ..tables import Column, Markup, Table, display_width
 
-SEVERITIES = ("info", "warning", "error")  # least to most severe
+SEVERITIES = ("info", "warning", "error")  # least to most severe: the keys, always English
+SEVERITY_NAMES = {"info": N_("info"), "warning": N_("warning"), "error": N_("error")}  # shown as _(name)
 COLOURS = {"error": "#c62828", "warning": "#bf360c", "info": "#1565c0"}
 TEXT_WIDTH = 70  # characters of the finding column in the plain table
 NAMES_SHOWN = 4  # layer names listed per finding; the rest are counted
@@ -27,14 +29,19 @@ class Finding:
     def layer(self):
         """The first layer's name, with how many more share the finding."""
         more = len(self.layers) - 1
-        return self.layers[0] + (f" (+{more} more)" if more > 0 else "")
+        return self.layers[0] + (" " + _("(+{n} more)").format(n=more) if more > 0 else "")
 
     def names(self, layer):
         """True if this finding names `layer` or a layer inside it."""
         return any(name == layer or name.startswith(layer + ".") for name in self.layers)
 
     def __str__(self):
-        return f"{self.severity}: {self.layer}: {self.what}"
+        return f"{severity_name(self.severity)}: {self.layer}: {self.what}"
+
+
+def severity_name(severity):
+    """How a severity key ("error") is shown in the current language."""
+    return _(SEVERITY_NAMES[severity])
 
 
 def rank(severity):
@@ -46,15 +53,29 @@ def rank(severity):
 def _more(finding):
     """"(+N more)" for the layers past the first NAMES_SHOWN, or nothing."""
     extra = len(finding.layers) - NAMES_SHOWN
-    return [f"(+{extra} more)"] if extra > 0 else []
+    return [_("(+{n} more)").format(n=extra)] if extra > 0 else []
 
 
 def _text(finding):
     """The finding column of the plain table: what, then "why: ..." and "fix: ...", wrapped."""
-    lines = textwrap.wrap(finding.what, TEXT_WIDTH)
-    for label, part in (("why: ", finding.why), ("fix: ", finding.fix)):
-        lines += textwrap.wrap(label + part, TEXT_WIDTH, subsequent_indent="     ")
+    lines = _wrap(finding.what)
+    for label, part in ((_("why: "), finding.why), (_("fix: "), finding.fix)):
+        lines += _wrap(label + part, " " * display_width(label))
     return lines
+
+
+def _wrap(text, indent=""):
+    """Lines of at most TEXT_WIDTH columns of a monospace font (a Hangul syllable takes two), broken at spaces."""
+    if display_width(text) == len(text):  # no wide characters: textwrap, as always
+        return textwrap.wrap(text, TEXT_WIDTH, subsequent_indent=indent)
+    lines, line = [], ""
+    for word in text.split():
+        if line and display_width(f"{line} {word}") > TEXT_WIDTH:
+            lines.append(line)
+            line = indent + word
+        else:
+            line = f"{line} {word}" if line else word
+    return lines + ([line] if line else [])
 
 
 def _html_layers(finding):
@@ -66,20 +87,21 @@ def _html_layers(finding):
 class Findings(Table):
     """The findings of diagnose(), most severe first; prints as a table, shows as HTML in a notebook."""
 
-    columns = (
-        Column("severity", lambda f: f.severity,
-               html=lambda f: Markup(f'<b style="color:{COLOURS[f.severity]}">{f.severity}</b>')),
-        Column("layer", lambda f: [*f.layers[:NAMES_SHOWN], *_more(f)], html=_html_layers),
-        Column("finding", _text),
+    columns = (  # headers are N_() messages: the Table shows them in the current language
+        Column(N_("severity"), lambda f: severity_name(f.severity),
+               html=lambda f: Markup(f'<b style="color:{COLOURS[f.severity]}">'
+                                     f'{html.escape(severity_name(f.severity))}</b>')),
+        Column(N_("layer"), lambda f: [*f.layers[:NAMES_SHOWN], *_more(f)], html=_html_layers),
+        Column(N_("finding"), _text),
     )
     html_columns = (  # the same severity and layer; the finding in three columns
         *columns[:2],
-        Column("what is wrong", lambda f: f.what),
-        Column("why it matters", lambda f: f.why),
-        Column("fix", lambda f: f.fix),
+        Column(N_("what is wrong"), lambda f: f.what),
+        Column(N_("why it matters"), lambda f: f.why),
+        Column(N_("fix"), lambda f: f.fix),
     )
     spaced = True
-    empty = "No problems found."
+    empty = N_("No problems found.")
 
     def __init__(self, findings=(), title="", facts=()):
         super().__init__(sorted(findings, key=lambda f: -rank(f.severity)))
@@ -114,8 +136,11 @@ class Findings(Table):
         return {s: sum(f.severity == s for f in self) for s in reversed(SEVERITIES)}
 
     def summary(self):
-        """One line: how many findings of each severity."""
-        return ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in self.counts().items())
+        """One line: how many findings of each severity, e.g. "2 errors, 1 warning, 0 info"."""
+        counts = self.counts()
+        return ", ".join((ngettext("{n} error", "{n} errors", counts["error"]).format(n=counts["error"]),
+                          ngettext("{n} warning", "{n} warnings", counts["warning"]).format(n=counts["warning"]),
+                          _("{n} info").format(n=counts["info"])))
 
 
 UNMERGED = ("expect",)  # checks whose findings each say something different: one row each
@@ -133,6 +158,7 @@ def merge(findings):
             layers += [n for n in f.layers if n not in layers]
         what = first.what
         if rest:
-            what += f" The same holds in {len(rest)} more place{'s' if len(rest) > 1 else ''}."
+            what += " " + ngettext("The same holds in {n} more place.", "The same holds in {n} more places.",
+                                   len(rest)).format(n=len(rest))
         merged.append(Finding(first.severity, first.check, tuple(layers), what, first.why, first.fix))
     return merged

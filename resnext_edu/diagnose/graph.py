@@ -18,7 +18,7 @@ def is_add(node):
 
 def parents(node):
     """The nodes a node reads from, without parameters (AccumulateGrad)."""
-    return [n for n, _ in node.next_functions if n is not None and type(n).__name__ != "AccumulateGrad"]
+    return [n for n, _index in node.next_functions if n is not None and type(n).__name__ != "AccumulateGrad"]
 
 
 def bound(call):
