@@ -73,6 +73,20 @@ def _is_text(value):
     return isinstance(value, str) and bool(HANGUL.search(value))
 
 
+def _field(node):
+    """An f-string field as text, with the words of a string inside it masked: f"{'층':<7}" = f"{'layer':<8}".
+
+    A field that is only display text ({'layer':<8}, a table header) may change its width too: a Hangul
+    syllable takes two columns, so a Korean header needs a smaller width to line up."""
+    node = copy.deepcopy(node)
+    if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        node.format_spec = None
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Constant) and isinstance(inner.value, str) and re.search(r"[^\W\d_]", inner.value):
+            inner.value = "<words>"
+    return ast.dump(node)
+
+
 def _compare(a, b, where):
     if type(a) is not type(b):
         return f"{where}: {type(a).__name__} in English, {type(b).__name__} in Korean"
@@ -81,8 +95,10 @@ def _compare(a, b, where):
             return None
         return f"{where}: {a.value!r} in English, {b.value!r} in Korean"
     if isinstance(a, ast.JoinedStr) and any(isinstance(v, ast.Constant) and _is_text(v.value) for v in b.values):
-        fields = [sorted(ast.dump(v) for v in s.values if isinstance(v, ast.FormattedValue)) for s in (a, b)]
+        fields = [sorted(_field(v) for v in s.values if isinstance(v, ast.FormattedValue)) for s in (a, b)]
         return None if fields[0] == fields[1] else f"{where}: the f-string's fields differ"
+    if isinstance(a, ast.FormattedValue) and isinstance(b.value, ast.Constant) and _is_text(b.value.value):
+        return None if _field(a) == _field(b) else f"{where}: the f-string's field {ast.unparse(a)} differs"
     if isinstance(a, ast.AST):
         for name in a._fields:
             problem = _compare(getattr(a, name, None), getattr(b, name, None), f"{where}.{name}"

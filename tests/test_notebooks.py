@@ -178,8 +178,8 @@ def saved_modules(path):
 
 def stale_modules(path):
     """Saved explorer modules that differ from the package's: the static site would run old code."""
-    from resnext_edu.widgets import cardinality_explorer, family_explorer, grouped_conv_explorer
-    current = {make()._esm for make in (cardinality_explorer, family_explorer, grouped_conv_explorer)}
+    from resnext_edu.widgets import cardinality_explorer, family_explorer, first_widget, grouped_conv_explorer
+    current = {make()._esm for make in (cardinality_explorer, family_explorer, grouped_conv_explorer, first_widget)}
     return [source[:80] for source in saved_modules(path) if source not in current]
 
 
@@ -193,4 +193,4 @@ def test_the_saved_module_check_can_fail(tmp_path):
         "m": {"model_name": "AnyModel", "state": {"_esm": "export default { render() {} };"}}}}}}}
     (tmp_path / "old.ipynb").write_text(json.dumps(nb))
     assert stale_modules(tmp_path / "old.ipynb") == ["export default { render() {} };"]
-    assert sum(len(saved_modules(p)) for p in NOTEBOOKS) == 3  # notebooks 03, 04 and 06 each show one explorer
+    assert sum(len(saved_modules(p)) for p in NOTEBOOKS) == 4  # 00's first widget; 03, 04 and 06 show an explorer each
