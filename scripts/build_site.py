@@ -24,15 +24,34 @@ import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 
-from resnext_edu import course
+from resnext_edu import course, i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = ROOT / "vendor"
 STATIC = "_static"  # the site's folder of scripts, fonts and their licences
 ANYWIDGET = Path(anywidget.__file__).parent / "nbextension" / "index.js"  # AMD: define(["@jupyter-widgets/base"], ...)
 GITHUB = "https://github.com/{repo}/{kind}/HEAD/{path}"
-# (notebook folder under the repository, its folder in the site); a translation adds e.g. ("notebooks/ko", "ko").
-FOLDERS = [("notebooks", "")]
+# (notebook folder under the repository, its folder in the site): the English course, then its Korean edition.
+FOLDERS = [("notebooks", ""), ("notebooks/ko", "ko")]
+LANGUAGES = {"": "en", "ko": "ko"}  # a site folder's language: its pages' lang, its nav and index words
+WORDS = {
+    "en": {"map": "Course map", "previous": "&larr; previous", "next": "next &rarr;",
+           "binder": "run it in JupyterLab on Binder", "other": ("ko", "한국어"), "open": "open on Binder",
+           "head": ("#", "notebook", "what it teaches", "run time", "JupyterLab"), "readme": "README.md",
+           "intro": """A course on ResNeXt, from Xie et al., <a href="https://arxiv.org/abs/1611.05431">"Aggregated Residual
+Transformations for Deep Neural Networks"</a> (CVPR 2017). These pages are the notebooks as they were last run:
+their text, code, outputs and figures, and widgets whose readout is computed in the page, so their sliders move
+here too. Running code or training needs Python: open a notebook on Binder, or clone
+<a href="{repo}">the repository</a> and run <code>make lab</code>."""},
+    "ko": {"map": "과정 지도", "previous": "&larr; 이전", "next": "다음 &rarr;",
+           "binder": "Binder의 JupyterLab에서 실행하기", "other": ("en", "English"), "open": "Binder에서 열기",
+           "head": ("#", "노트북", "배우는 내용", "실행 시간", "JupyterLab"), "readme": "README.ko.md",
+           "intro": """ResNeXt를 다루는 과정입니다. 논문은 Xie et al., <a href="https://arxiv.org/abs/1611.05431">"Aggregated
+Residual Transformations for Deep Neural Networks"</a> (CVPR 2017)입니다. 이 페이지들은 마지막으로 실행한 노트북
+그대로입니다. 글, 코드, 출력과 그림이 있고, 표시창을 페이지 안에서 계산하는 위젯은 여기서도 슬라이더가
+움직입니다. 코드를 실행하거나 학습하려면 Python이 필요합니다. Binder에서 노트북을 열거나,
+<a href="{repo}">저장소</a>를 내려받아 <code>make lab</code>을 실행하십시오."""},
+}
 
 # The lab template, with its CDN scripts replaced by the site's own (all paths relative to the page).
 TEMPLATE = r"""{%- extends 'index.html.j2' -%}
@@ -92,11 +111,23 @@ def relative(target, page_dir):
 
 
 def in_course_map(path):
-    """(title, what it teaches, minutes) of a notebook of the course map, else None."""
-    for file, *row in course.NOTEBOOKS:
+    """(title, what it teaches, minutes) of a notebook of the course map, else None; a Korean one's words in Korean."""
+    for file, title, what, minutes in course.NOTEBOOKS:
         if path == (ROOT / "notebooks" / file).resolve():
-            return row
+            return title, what, minutes
+        if path == (ROOT / "notebooks" / "ko" / file).resolve():
+            i18n.set_language("ko")
+            try:
+                return course.first_heading(path) or title, i18n._(what), minutes
+            finally:
+                i18n.set_language("en")
     return None
+
+
+def language_of(page):
+    """The language of a page or folder of the site ("ko/04_resnext.html" -> "ko")."""
+    parts = Path(page).parts
+    return LANGUAGES.get(parts[0] if len(parts) > 1 else "", "en")
 
 
 def binder(path):
@@ -175,17 +206,22 @@ def exporter(up):
 
 
 def nav(site, path, page):
-    """Links at the top of a page: the course map, the previous and next notebook, Binder."""
+    """Links at the top of a page: the course map, the previous and next notebook, Binder, the other edition."""
     here = Path(page).parent.as_posix()
+    words = WORDS[language_of(page)]
     pages = [p for p, s in site.pages.items() if Path(s).parent.as_posix() == here]
     i = pages.index(path)
-    links = ['<a href="index.html">Course map</a>']
+    links = [f'<a href="index.html">{words["map"]}</a>']
     if i > 0:
-        links.append(f'<a href="{relative(site.pages[pages[i - 1]], here)}">&larr; previous</a>')
+        links.append(f'<a href="{relative(site.pages[pages[i - 1]], here)}">{words["previous"]}</a>')
     if i + 1 < len(pages):
-        links.append(f'<a href="{relative(site.pages[pages[i + 1]], here)}">next &rarr;</a>')
+        links.append(f'<a href="{relative(site.pages[pages[i + 1]], here)}">{words["next"]}</a>')
     if binder(path):
-        links.append(f'<a href="{html.escape(binder(path))}">run it in JupyterLab on Binder</a>')
+        links.append(f'<a href="{html.escape(binder(path))}">{words["binder"]}</a>')
+    language, name = words["other"]
+    other = next((s for p, s in site.pages.items() if p.name == path.name and language_of(s) == language), None)
+    if other:  # the same notebook in the other edition
+        links.append(f'<a href="{relative(other, here)}" lang="{language}" hreflang="{language}">{name}</a>')
     return " &middot; ".join(links)
 
 
@@ -205,11 +241,13 @@ def build_page(site, path):
     body, _ = exporter(up).from_notebook_node(nb, resources=resources)
     body = site.rewrite(body, path, Path(page).parent.as_posix())
     (site.out / page).parent.mkdir(parents=True, exist_ok=True)
-    (site.out / page).write_text(body.replace("<!-- rx-nav -->", nav(site, path, page), 1), encoding="utf-8")
+    body = body.replace("<!-- rx-nav -->", nav(site, path, page), 1)
+    body = body.replace('<html lang="en">', f'<html lang="{language_of(page)}">', 1)  # screen readers pick the voice
+    (site.out / page).write_text(body, encoding="utf-8")
 
 
 INDEX = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5;
@@ -220,13 +258,10 @@ a {{ color: #0b57d0; }}
 </style></head>
 <body><main>
 <h1>{title}</h1>
-<p>A course on ResNeXt, from Xie et al., <a href="https://arxiv.org/abs/1611.05431">"Aggregated Residual
-Transformations for Deep Neural Networks"</a> (CVPR 2017). These pages are the notebooks as they were last run:
-their text, code, outputs and figures, and widgets whose readout is computed in the page, so their sliders move
-here too. Running code or training needs Python: open a notebook on Binder, or clone
-<a href="{repo}">the repository</a> and run <code>make lab</code>.</p>
+<p>{intro}</p>
+{other}
 <table>
-<thead><tr><th>#</th><th>notebook</th><th>what it teaches</th><th>run time</th><th>JupyterLab</th></tr></thead>
+<thead><tr>{head}</tr></thead>
 <tbody>
 {rows}
 </tbody></table>
@@ -234,20 +269,40 @@ here too. Running code or training needs Python: open a notebook on Binder, or c
 """
 
 
+def run_time(minutes, language):
+    """The course map's run-time words (as course_map writes them), in the folder's language."""
+    if minutes is None:
+        return ""
+    i18n.set_language(language)
+    try:
+        return i18n._("under 1 min") if minutes < 1 else i18n._("about {minutes:g} min").format(minutes=minutes)
+    finally:
+        i18n.set_language("en")
+
+
 def build_index(site, folder, sub):
-    """index.html for one folder: the course map's rows for its notebooks, then any others."""
+    """index.html for one folder, in its language: the course map's rows for its notebooks, then any others."""
+    language = LANGUAGES.get(sub, "en")
+    words = WORDS[language]
     rows = []
     for path in ordered(folder):
         _, what, minutes = in_course_map(path) or (None, "", None)
-        run = "" if minutes is None else "under 1 min" if minutes < 1 else f"about {minutes:g} min"  # as course_map
         title = html.escape(title_of(path, nbformat.read(path, as_version=4)))
         page = f'<a href="{relative(site.pages[path], sub or ".")}">{title}</a>'
-        lab = f'<a href="{html.escape(binder(path))}">open on Binder</a>' if binder(path) else ""
+        lab = f'<a href="{html.escape(binder(path))}">{words["open"]}</a>' if binder(path) else ""
         rows.append(f"<tr><td>{html.escape(path.name[:2])}</td><td>{page}</td><td>{html.escape(what)}</td>"
-                    f"<td>{run}</td><td>{lab}</td></tr>")
-    heading = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[0].lstrip("# ")
-    text = INDEX.format(title=html.escape(heading), rows="\n".join(rows),
-                        repo=html.escape(f"https://github.com/{course.REPO}"))
+                    f"<td>{run_time(minutes, language)}</td><td>{lab}</td></tr>")
+    readme = ROOT / words["readme"]
+    heading = (readme if readme.exists() else ROOT / "README.md").read_text(encoding="utf-8").splitlines()[0]
+    other_language, other_name = words["other"]
+    other_sub = next((s for s, lang in LANGUAGES.items() if lang == other_language), None)
+    other = ""
+    if other_sub is not None and any(Path(p).parts[:-1] == Path(other_sub).parts for p in site.pages.values()):
+        target = relative(Path(other_sub, "index.html").as_posix(), sub or ".")
+        other = f'<p><a href="{target}" lang="{other_language}" hreflang="{other_language}">{other_name}</a></p>'
+    text = INDEX.format(title=html.escape(heading.lstrip("# ")), rows="\n".join(rows), lang=language, other=other,
+                        intro=words["intro"].format(repo=html.escape(f"https://github.com/{course.REPO}")),
+                        head="".join(f"<th>{h}</th>" for h in words["head"]))
     (site.out / sub / "index.html").write_text(text, encoding="utf-8")
 
 
@@ -294,7 +349,7 @@ def main(argv=None):
         site = build(args.out, [(folder, "")], root=folder.parent)  # files beside it are "the repository"
     else:
         site = build(args.out, [(ROOT / f, sub) for f, sub in FOLDERS])
-    print(f"built {len(site.pages)} pages and their index.html in {site.out} "
+    print(f"built {len(site.pages)} pages and an index.html per edition in {site.out} "
           f"({time.perf_counter() - start:.1f} s): {size_mb(site.out):.1f} MB")
 
 

@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_site  # noqa: E402
 
 VIEWPORT = {"width": 1366, "height": 768}
-PAGES = ["index.html"] + [p.stem + ".html" for p in build_site.ordered(ROOT / "notebooks")]
+PAGES = (["index.html"] + [p.stem + ".html" for p in build_site.ordered(ROOT / "notebooks")]
+         + ["ko/index.html"] + ["ko/" + p.stem + ".html" for p in build_site.ordered(ROOT / "notebooks" / "ko")])
 FAILING = ("serious", "critical")
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 # The course's content: what its cells output, its markdown, its explorers; in the site also the nav bar.
@@ -46,7 +47,7 @@ CHROME = ("#jp-top-panel, #jp-menu-panel, #jp-left-stack, #jp-right-stack, .jp-S
 # axe on the course's content only, scroll after scroll and page after page; the whole page (the chrome too) once.
 CONTENT = [f"{PANEL} {s}" for s in (".jp-OutputArea-output", ".jp-RenderedMarkdown")]
 SITE_CONTENT = [".jp-OutputArea-output", ".jp-RenderedMarkdown", ".rx-nav"]
-SITE_FULL = {"index.html", "00_start_here.html"}  # the pages axe checks whole, nbconvert's chrome included
+SITE_FULL = {"index.html", "00_start_here.html", "ko/index.html"}  # the pages axe checks whole, nbconvert's chrome included
 # What JupyterLab or ipywidgets draw inside an output, which nothing the course passes them can change:
 # printed, not counted. {axe rule: (selector of the nodes, whose)}
 UPSTREAM = {
@@ -219,7 +220,7 @@ def visit_page(browser, base, name, whole=False):
         page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true")
         page.wait_for_function(WIDGETS_DRAWN, timeout=20_000)
         page.wait_for_timeout(300)
-        ours = name == "index.html"  # the index is all the course's own HTML
+        ours = name.endswith("index.html")  # an index is all the course's own HTML
         for n in axe_nodes(page, None if whole or name in SITE_FULL else SITE_CONTENT):
             merge(nodes, [dict(n, where="ours") if ours else n])
         keyboard_ready(page)

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_site  # noqa: E402
 
 PAGES = [p.stem + ".html" for p in build_site.ordered(ROOT / "notebooks")]
+KOREAN_PAGES = ["ko/" + p.stem + ".html" for p in build_site.ordered(ROOT / "notebooks" / "ko")]  # the Korean edition
 VIEWPORT = {"width": 1366, "height": 768}
 WIDGET_TROUBLE = ("Loading widget", "Error displaying widget", "Error creating widget")
 
@@ -60,6 +61,7 @@ REFERENCES = {
 }
 EXPLORERS = {"03_grouped_convolution.html": ["grouped-conv"], "04_resnext.html": ["cardinality"],
              "06_resnet_family.html": ["family"]}  # the pages whose explorers must render and move
+EXPLORERS.update({"ko/" + name: kinds for name, kinds in EXPLORERS.items()})  # in Korean too
 
 # --- serving and visiting -------------------------------------------------------------------------------------
 
@@ -246,7 +248,7 @@ STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 def test_the_pages_name_no_other_host_for_what_they_load(site):
     """Scripts, stylesheets, images, fonts and the widget manager: all from the site itself."""
     pages = sorted(site.rglob("*.html"))
-    assert len(pages) == len(PAGES) + 1
+    assert len(pages) == len(PAGES) + len(KOREAN_PAGES) + 2  # and an index per edition
     for page in pages:
         text = page.read_text(encoding="utf-8")
         urls = [u for m in URL_IN_PAGE.finditer(text) for u in m.groups() if u]
@@ -262,7 +264,7 @@ def test_the_pages_name_no_other_host_for_what_they_load(site):
             assert target.exists() or target.with_suffix(".js").exists(), f"{page.name} loads {url}: not in the site"
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", PAGES + KOREAN_PAGES)
 def test_page_loads_offline_with_its_images_widgets_links_and_explorers(name, site, base, browser):
     with visit(browser, base + name) as (page, problems):
         check_page(page, problems, site)
@@ -276,7 +278,8 @@ def test_the_index_links_to_every_page_and_each_link_works(base, browser):
     with visit(browser, base + "index.html") as (page, problems):
         assert not problems, "\n".join(problems)  # the pages' own troubles are the test above's
         links = page.eval_on_selector_all("main a[href]", "links => links.map((a) => a.getAttribute('href'))")
-        local = [h for h in links if not urlparse(h).scheme]
+        local = [h for h in links if not urlparse(h).scheme and h != "ko/index.html"]  # that one: the Korean index
+        assert "ko/index.html" in links
         assert sorted(local) == sorted(PAGES)
         titles = {file: title for file, title, *_ in course.NOTEBOOKS}
         for href in local:
@@ -288,9 +291,26 @@ def test_the_index_links_to_every_page_and_each_link_works(base, browser):
             page.go_back()
 
 
+def test_the_korean_edition_has_its_own_index_pages_in_korean_and_links_to_the_english(site):
+    index = (site / "ko" / "index.html").read_text(encoding="utf-8")
+    assert index.startswith("<!DOCTYPE html>\n<html lang=\"ko\">") and "<th>배우는 내용</th>" in index
+    links = re.findall(r'<td><a href="([^"]+\.html)">([^<]+)</a></td>', index)
+    assert [href for href, _ in links] == [p.removeprefix("ko/") for p in KOREAN_PAGES]
+    assert all(re.search(r"[\uac00-\ud7a3]", title) for _, title in links), links
+    assert '<a href="../index.html" lang="en" hreflang="en">English</a>' in index
+    for name in KOREAN_PAGES:
+        text = (site / name).read_text(encoding="utf-8")
+        assert '<html lang="ko">' in text, name
+        english = name.removeprefix("ko/")
+        assert f'<a href="../{english}" lang="en" hreflang="en">English</a>' in text, name
+        assert f'<a href="{name.removeprefix("ko/")}" lang="ko"' not in text
+        assert f'<a href="{name}" lang="ko" hreflang="ko">한국어</a>' in (site / english).read_text(encoding="utf-8")
+        assert "urlpath=lab/tree/notebooks/ko/" + english.replace(".html", ".ipynb") in text
+
+
 def test_links_to_repository_files_go_to_github_and_exist(site):
     prefix = f"https://github.com/{course.REPO}/"
-    for page in site.glob("*.html"):
+    for page in site.rglob("*.html"):
         for _, path in re.findall(rf'href="{re.escape(prefix)}(blob|tree)/HEAD/([^"#]+)', page.read_text()):
             assert (ROOT / unquote(path)).exists(), f"{page.name} links to {path}, which is not in the repository"
 
